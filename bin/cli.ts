@@ -1,0 +1,115 @@
+/**
+ * `imagegw-audit`: the command line of spec/report.md. Errors are one line on stderr (a stack
+ * only with --debug); exit statuses: 0 pass, 1 failing findings, 2 bad usage or input,
+ * 3 incomplete audit.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, TOOL_VERSION } from '../shared/audit/report';
+import { ConfigError } from '../shared/config';
+import { PolicyError } from '../shared/policy/errors';
+import { loadPolicyFile } from '../shared/policy/load';
+import { redactSecrets } from '../shared/redact';
+import { UnsupportedFormatError } from '../shared/report/index';
+import { type CheckOptions, checkCommand } from './commands/check';
+import { demoCommand } from './commands/demo';
+import { type RunOptions, runCommand } from './commands/run';
+import { reportOptions, UsageError } from './output';
+
+function withReportOptions(command: Command): Command {
+  for (const option of reportOptions()) command.addOption(option);
+  return command;
+}
+
+const positiveInt = (name: string) => (value: string) => {
+  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`${name}: "${value}" is not a positive whole number`);
+  return Number(value);
+};
+
+function program(setExit: (code: number) => void): Command {
+  const cli = new Command('imagegw-audit')
+    .description('Audit the image gateway configuration of Alibaba Cloud E-HPC clusters against a policy')
+    .version(TOOL_VERSION)
+    .showHelpAfterError('(run imagegw-audit --help for usage)');
+
+  withReportOptions(
+    cli
+      .command('check')
+      .description('audit saved DescribeImageGatewayConfig responses offline, no cloud access')
+      .argument('<files...>', 'saved configurations (JSON)')
+      .option('--cluster <id>', 'cluster id for a single FILE'),
+  ).action(async (files: string[], options: CheckOptions) => setExit(await checkCommand(files, options)));
+
+  withReportOptions(
+    cli
+      .command('run')
+      .description('list clusters through the E-HPC API and audit each one')
+      .option('--regions <list>', 'regions to audit, comma-separated (default: ALIBABA_CLOUD_REGION_ID)')
+      .option('--endpoint <url>', 'E-HPC endpoint for every region, or region=URL pairs, comma-separated')
+      .option('--clusters <ids>', 'audit only these cluster ids, comma-separated')
+      .addOption(
+        new Option('--concurrency <n>', 'gateway reads in flight at once').argParser(
+          positiveInt('--concurrency'),
+        ),
+      )
+      .addOption(new Option('--qps <n>', 'requests per second per region').argParser(positiveInt('--qps')))
+      .option('--notify', 'deliver to the configured chat channels')
+      .option('--dry-run', 'render the chat messages, send nothing'),
+  ).action(async (options: RunOptions) => setExit(await runCommand(options, process.env)));
+
+  cli
+    .command('demo')
+    .description('audit a sample fleet on the embedded E-HPC emulator and show the webhook summary')
+    .option('--policy <file>', 'policy file (default: examples/policy.yaml)')
+    .addOption(new Option('--format <format>', 'report format').choices(['json', 'table']))
+    .option('--debug', 'print stack traces of errors')
+    .action(async (options: { policy?: string; format?: 'json' | 'table' }) =>
+      setExit(await demoCommand(options)),
+    );
+
+  const policy = cli.command('policy').description('work with policy files');
+  policy
+    .command('validate')
+    .description('check a policy and print every problem with file, line and column')
+    .argument('<file>')
+    .action(async (file: string) => {
+      await loadPolicyFile(file);
+      process.stdout.write(`${file}: valid\n`);
+      setExit(EXIT.ok);
+    });
+  return cli;
+}
+
+/** Known failures become one line; anything else is a bug, shown redacted (with a stack on --debug). */
+function describeFailure(error: unknown): string {
+  if (error instanceof PolicyError) return error.message;
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof UnsupportedFormatError)
+    return error.message;
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return `unexpected error: ${text}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const cli = program((code) => {
+    exitCode = code;
+  });
+  cli.exitOverride();
+  cli.commands.forEach(function override(command: Command) {
+    command.exitOverride();
+    command.commands.forEach(override);
+  });
+  try {
+    await cli.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are successes; every other commander error is bad usage.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    for (const line of describeFailure(error).split('\n'))
+      process.stderr.write(`imagegw-audit: ${redactSecrets(line)}\n`);
+    if (argv.includes('--debug') && error instanceof Error && error.stack)
+      process.stderr.write(`${redactSecrets(error.stack)}\n`);
+    return EXIT.usage;
+  }
+}

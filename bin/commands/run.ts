@@ -1,0 +1,72 @@
+import { runFleetAudit } from '../../shared/audit/run';
+import type { Report } from '../../shared/audit/types';
+import {
+  ConfigError,
+  type Credentials,
+  credentialsFromEnv,
+  type Env,
+  parseEndpoints,
+  parseRegions,
+} from '../../shared/config';
+import { createEhpcClient } from '../../shared/ehpc/pop-client';
+import { baselinePolicy, loadPolicyFile } from '../../shared/policy/load';
+import type { Policy } from '../../shared/policy/policy';
+import { emitReport, type ReportOptions, UsageError } from '../output';
+
+export interface RunOptions extends ReportOptions {
+  regions?: string;
+  endpoint?: string;
+  clusters?: string;
+  concurrency?: number;
+  qps?: number;
+  notify?: boolean;
+  dryRun?: boolean;
+}
+
+export interface RunInputs {
+  policy: Policy;
+  regions: string[];
+  endpointFor: (region: string) => string;
+  credentials: Credentials;
+  clusterIds?: string[];
+}
+
+/** Everything `run` needs from its options and environment, validated before any API call. */
+export async function resolveRunInputs(options: RunOptions, env: Env): Promise<RunInputs> {
+  if (options.notify || options.dryRun) {
+    throw new UsageError('--notify and --dry-run need chat channels, which this version does not have yet');
+  }
+  const regionsText = options.regions ?? env.ALIBABA_CLOUD_REGION_ID;
+  if (!regionsText)
+    throw new ConfigError('no regions: give --regions cn-hangzhou,… or set ALIBABA_CLOUD_REGION_ID');
+  const regions = parseRegions(regionsText, options.regions ? '--regions' : 'ALIBABA_CLOUD_REGION_ID');
+  const endpointFor = parseEndpoints(options.endpoint, '--endpoint');
+  const credentials = credentialsFromEnv(env);
+  const policy = options.policy ? await loadPolicyFile(options.policy) : baselinePolicy();
+  const clusterIds = options.clusters
+    ?.split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  return { policy, regions, endpointFor, credentials, ...(clusterIds?.length ? { clusterIds } : {}) };
+}
+
+export function auditFleet(
+  inputs: RunInputs,
+  options: Pick<RunOptions, 'concurrency'>,
+  mode: 'run' | 'demo',
+): Promise<Report> {
+  return runFleetAudit({
+    reader: createEhpcClient({ credentials: inputs.credentials, endpointFor: inputs.endpointFor }),
+    policy: inputs.policy,
+    regions: inputs.regions,
+    ...(inputs.clusterIds ? { clusterIds: inputs.clusterIds } : {}),
+    concurrency: options.concurrency ?? 4,
+    mode,
+  });
+}
+
+export async function runCommand(options: RunOptions, env: Env): Promise<number> {
+  const inputs = await resolveRunInputs(options, env);
+  const report = await auditFleet(inputs, options, 'run');
+  return emitReport(report, options);
+}

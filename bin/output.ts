@@ -1,0 +1,57 @@
+import { writeFile } from 'node:fs/promises';
+import { Option } from 'commander';
+import { exitStatus } from '../shared/audit/report';
+import type { Report, Severity } from '../shared/audit/types';
+import { SEVERITIES } from '../shared/audit/types';
+import { formatForFile, formatReport, REPORT_FORMATS, type ReportFormat } from '../shared/report/index';
+
+/** Options `check` and `run` share (spec/report.md). */
+export interface ReportOptions {
+  policy?: string;
+  format?: ReportFormat;
+  out?: string;
+  failOn: Severity;
+  now?: Date;
+  debug?: boolean;
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function parseNow(value: string): Date {
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(value) ||
+    Number.isNaN(Date.parse(value))
+  ) {
+    throw new UsageError(`--now: "${value}" is not an RFC 3339 time such as 2026-12-03T15:00:00Z`);
+  }
+  return new Date(value);
+}
+
+export function reportOptions() {
+  return [
+    new Option('--policy <file>', 'policy file (YAML or JSON); default: the built-in baseline policy'),
+    new Option(
+      '--format <format>',
+      'report format on stdout (default: table on a terminal, json otherwise)',
+    ).choices(REPORT_FORMATS),
+    new Option('--out <file>', 'also write the report to this file (format from the extension)'),
+    new Option('--fail-on <severity>', 'lowest severity that fails the run')
+      .choices(SEVERITIES)
+      .default('low'),
+    new Option('--now <time>', 'the clock for waiver expiry and staleness (RFC 3339)').argParser(parseNow),
+    new Option('--debug', 'print stack traces of errors'),
+  ];
+}
+
+/** Prints the report, writes `--out`, and returns the exit status of spec/report.md. */
+export async function emitReport(report: Report, options: ReportOptions): Promise<number> {
+  const format = options.format ?? (process.stdout.isTTY ? 'table' : 'json');
+  // Render everything before writing anything, so an unsupported format fails cleanly.
+  const stdoutText = formatReport(report, format);
+  const fileText = options.out ? formatReport(report, formatForFile(options.out, format)) : undefined;
+  process.stdout.write(stdoutText);
+  if (options.out && fileText !== undefined) await writeFile(options.out, fileText);
+  return exitStatus(report, options.failOn);
+}

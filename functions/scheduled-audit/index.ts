@@ -1,0 +1,54 @@
+/**
+ * Timer-triggered audit of every cluster in the configured regions. A thin shell: parse the timer
+ * event, run the audit with this invocation's role credentials, post the summary, return it.
+ */
+import { createHash } from 'node:crypto';
+import type { Env } from '../../shared/config';
+import { lazyAuditService, type ReaderFactory } from '../../shared/fc/audit-service';
+import { credentialsFromContext, type FcContext, parseTimerEvent } from '../../shared/fc/events';
+import { type DeliveryResult, postRunSummary, runSummaryPayload } from '../../shared/notify/summary-webhook';
+
+export interface ScheduledAuditDeps {
+  env: Env;
+  /** Where relative policy paths resolve: the bundle's own folder in FC. */
+  baseDir?: string;
+  readerFactory?: ReaderFactory;
+  fetch?: typeof fetch;
+}
+
+/**
+ * FC retries a failed async invocation with the same event: a run id derived from the trigger
+ * time lets receivers recognise the repeat.
+ */
+export function scheduledRunId(triggerName: string, triggerTime: string): string {
+  const time = new Date(triggerTime);
+  const stamp = Number.isNaN(time.getTime()) ? triggerTime : time.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `${stamp}-${createHash('sha256').update(triggerName).digest('hex').slice(0, 4)}`;
+}
+
+export function createHandler(deps: ScheduledAuditDeps) {
+  const getService = lazyAuditService({ ...deps, baseDir: deps.baseDir ?? __dirname });
+
+  return async (event: Buffer, context: FcContext) => {
+    const timer = parseTimerEvent(event);
+    const audit = await getService(context);
+    const report = await audit.run({
+      credentials: credentialsFromContext(context),
+      mode: 'scheduled',
+      runId: scheduledRunId(timer.triggerName, timer.triggerTime),
+    });
+    let delivery: DeliveryResult | undefined;
+    if (audit.config.webhookUrl) {
+      delivery = await postRunSummary(
+        audit.config.webhookUrl,
+        report,
+        deps.fetch ? { fetch: deps.fetch } : {},
+      );
+      if (!delivery.delivered) console.error(`[${context.requestId}] run ${report.runId}: ${delivery.error}`);
+    }
+    // Per-cluster failures are in the result, not thrown: a throw would make FC re-run the audit.
+    return JSON.stringify({ ...runSummaryPayload(report), ...(delivery ? { delivery } : {}) });
+  };
+}
+
+export const handler = createHandler({ env: process.env });

@@ -1,0 +1,153 @@
+import pLimit from 'p-limit';
+import { EhpcApiError } from '../ehpc/errors';
+import type { ClusterSummary, EhpcReader, RegionListing } from '../ehpc/port';
+import type { Policy } from '../policy/policy';
+import { redactSecrets } from '../redact';
+import { evaluateGateway } from './evaluate';
+import { buildReport, clusterStatus, newRunId } from './report';
+import type { ClusterError, ClusterResult, Finding, RegionResult, Report, RunMode } from './types';
+
+export interface FleetAuditOptions {
+  reader: EhpcReader;
+  policy: Policy;
+  regions: readonly string[];
+  /** Audit only these cluster ids (still listed first, so their regions are known). */
+  clusterIds?: readonly string[];
+  /** Gateway reads in flight at once, across regions. */
+  concurrency?: number;
+  mode: RunMode;
+  runId?: string;
+  clock?: () => Date;
+}
+
+/** Turns any failure into the report's error record: the API's code, never a secret. */
+export function toClusterError(error: unknown): ClusterError {
+  if (error instanceof EhpcApiError) {
+    return {
+      code: error.code ?? error.kind,
+      message: redactSecrets(error.message),
+      ...(error.requestId ? { requestId: error.requestId } : {}),
+      ...(error.httpStatus ? { httpStatus: error.httpStatus } : {}),
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'unknown', message: redactSecrets(message) };
+}
+
+interface Listed {
+  summary: ClusterSummary;
+  /** The region whose endpoint listed it: the fallback when its own RegionId is not configured. */
+  listedIn: string;
+}
+
+/**
+ * Several regional endpoints may list the same cluster (the API's scope is ambiguous): keep one
+ * record per id, preferring the one listed by its own region's endpoint.
+ */
+function dedupe(listings: RegionListing[]): Listed[] {
+  const byId = new Map<string, Listed>();
+  for (const listing of listings) {
+    for (const summary of listing.clusters) {
+      const seen = byId.get(summary.clusterId);
+      if (!seen || (seen.summary.region !== seen.listedIn && summary.region === listing.region)) {
+        byId.set(summary.clusterId, { summary, listedIn: listing.region });
+      }
+    }
+  }
+  return [...byId.values()];
+}
+
+export async function runFleetAudit(options: FleetAuditOptions): Promise<Report> {
+  const clock = options.clock ?? (() => new Date());
+  const startedAt = clock();
+  const runId = options.runId ?? newRunId(startedAt);
+  const regions = [...new Set(options.regions)];
+  const configured = new Set(regions);
+  const incompleteReasons: string[] = [];
+  const regionResults: RegionResult[] = [];
+  const listings: RegionListing[] = [];
+
+  await Promise.all(
+    regions.map(async (region) => {
+      try {
+        const listing = await options.reader.listClusters(region);
+        listings.push(listing);
+        regionResults.push({ region, listed: listing.clusters.length, totalCount: listing.totalCount });
+        if (listing.clusters.length !== listing.totalCount) {
+          incompleteReasons.push(
+            `${region}: listed ${listing.clusters.length} clusters but the API reported TotalCount ${listing.totalCount}`,
+          );
+        }
+      } catch (error) {
+        const failure = toClusterError(error);
+        regionResults.push({ region, listed: 0, error: failure });
+        incompleteReasons.push(`${region}: clusters could not be listed: ${failure.code}`);
+      }
+    }),
+  );
+  // Listing order is nondeterministic under Promise.all; keep the configured order for dedupe.
+  listings.sort((a, b) => regions.indexOf(a.region) - regions.indexOf(b.region));
+  regionResults.sort((a, b) => regions.indexOf(a.region) - regions.indexOf(b.region));
+
+  let targets = dedupe(listings);
+  const clusters: ClusterResult[] = [];
+  if (options.clusterIds) {
+    const wanted = new Set(options.clusterIds);
+    targets = targets.filter((target) => wanted.has(target.summary.clusterId));
+    const found = new Set(targets.map((target) => target.summary.clusterId));
+    for (const clusterId of wanted) {
+      if (found.has(clusterId)) continue;
+      clusters.push({
+        clusterId,
+        region: regions.join(','),
+        status: 'error',
+        error: {
+          code: 'ClusterNotListed',
+          message: `no configured region (${regions.join(', ')}) lists this cluster`,
+        },
+      });
+    }
+  }
+
+  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
+  const findings: Finding[] = [];
+  await Promise.all(
+    targets.map(({ summary, listedIn }) =>
+      limit(async () => {
+        const region = configured.has(summary.region) ? summary.region : listedIn;
+        const base = {
+          clusterId: summary.clusterId,
+          region,
+          ...(summary.name ? { name: summary.name } : {}),
+        };
+        try {
+          const response = await options.reader.describeImageGatewayConfig({
+            clusterId: summary.clusterId,
+            region,
+          });
+          const found = evaluateGateway(
+            { clusterId: summary.clusterId, region },
+            response.body,
+            options.policy,
+          );
+          findings.push(...found);
+          clusters.push({ ...base, status: clusterStatus(found) });
+        } catch (error) {
+          clusters.push({ ...base, status: 'error', error: toClusterError(error) });
+        }
+      }),
+    ),
+  );
+
+  return buildReport({
+    runId,
+    mode: options.mode,
+    startedAt,
+    finishedAt: clock(),
+    policy: options.policy,
+    clusters,
+    findings,
+    regions: regionResults,
+    incompleteReasons,
+  });
+}

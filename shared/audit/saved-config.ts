@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { isPlainObject } from '../gateway/read';
+
+export interface SavedConfig {
+  file: string;
+  clusterId: string;
+  document: unknown;
+}
+
+export class SavedConfigError extends Error {
+  override readonly name = 'SavedConfigError';
+}
+
+/**
+ * Reads one saved configuration for `check`: a whole DescribeImageGatewayConfig response or the
+ * `Imagegw` object alone, either `Locations` shape. The cluster id is `clusterId` (the caller's
+ * `--cluster`), else a top-level `ClusterId`, else the file name without `.json`.
+ */
+export async function readSavedConfig(file: string, clusterId?: string): Promise<SavedConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SavedConfigError(
+      `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`}`,
+    );
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new SavedConfigError(`${file}: not JSON (${(error as Error).message})`);
+  }
+  if (!isPlainObject(document))
+    throw new SavedConfigError(
+      `${file}: expected a JSON object, not ${Array.isArray(document) ? 'an array' : typeof document}`,
+    );
+  const ownId = typeof document.ClusterId === 'string' && document.ClusterId ? document.ClusterId : undefined;
+  return { file, clusterId: clusterId ?? ownId ?? basename(file).replace(/\.json$/i, ''), document };
+}

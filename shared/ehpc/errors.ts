@@ -1,0 +1,209 @@
+/**
+ * The one error type of the E-HPC port, and the classification of whatever pop-core rejects with
+ * (spec/cloud-apis.md §3, last table). Every message is built from safe parts and run through
+ * `redactSecrets`: pop-core's own `message`, `url` and `entry` hold the signed URL (key id,
+ * signature, STS token), and SignatureDoesNotMatch echoes them too, so none of those are kept.
+ */
+import { redactSecrets } from '../redact.js';
+import type { EhpcErrorKind } from './port.js';
+
+export type { EhpcErrorKind } from './port.js';
+
+export type EhpcAction = 'ListClusters' | 'DescribeImageGatewayConfig';
+
+/** Transient on the service side: retry with backoff up to the attempt cap. */
+const RETRY_CODES = new Set([
+  'Throttling',
+  'Throttling.User',
+  'Throttling.Api',
+  'ServiceUnavailable',
+  'InternalError',
+  'UnknownError',
+  // pop-core draws a fresh nonce for every request, so a retry cures a collision.
+  'SignatureNonceUsed',
+]);
+
+/** Failures of a backend the gateway called: worth one more try, then a per-cluster result. */
+const RETRY_ONCE_CODES = new Set(['AliyunError', 'DbError', 'AgentError.Image.DescribeImagegwFailed']);
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+]);
+
+/** How many attempts in all an error allows, given the configured cap. */
+export function attemptLimit(error: EhpcApiError, configured: number): number {
+  if (!error.retryable) return 1;
+  if (error.kind === 'api' && error.code !== undefined && RETRY_ONCE_CODES.has(error.code)) {
+    return Math.min(2, configured);
+  }
+  return configured;
+}
+
+export function isRetryableCode(code: string): boolean {
+  return RETRY_CODES.has(code) || RETRY_ONCE_CODES.has(code);
+}
+
+export interface EhpcCallContext {
+  action: EhpcAction;
+  region: string;
+  clusterId?: string;
+}
+
+export interface EhpcApiErrorInit extends EhpcCallContext {
+  kind: EhpcErrorKind;
+  /** What went wrong, without the call context; redacted again here. */
+  detail: string;
+  retryable: boolean;
+  code?: string;
+  httpStatus?: number;
+  requestId?: string;
+}
+
+export class EhpcApiError extends Error {
+  override readonly name = 'EhpcApiError';
+  readonly kind: EhpcErrorKind;
+  readonly retryable: boolean;
+  readonly action: EhpcAction;
+  readonly region: string;
+  // `declare`: optional facts that are unknown stay absent instead of becoming own undefined fields.
+  /** The API's error code, e.g. `Throttling.User`; only for kind `api`. */
+  declare readonly code?: string;
+  declare readonly httpStatus?: number;
+  declare readonly requestId?: string;
+  declare readonly clusterId?: string;
+  /** How many requests were made before giving up. */
+  attempts = 1;
+
+  constructor(init: EhpcApiErrorInit) {
+    const where = init.clusterId === undefined ? init.region : `${init.region}, ${init.clusterId}`;
+    const facts = [
+      init.code,
+      init.httpStatus === undefined ? undefined : `HTTP ${init.httpStatus}`,
+      init.requestId === undefined ? undefined : `RequestId ${init.requestId}`,
+    ].filter((fact) => fact !== undefined);
+    super(
+      redactSecrets(
+        `${init.action} (${where}) failed [${init.kind}${facts.length ? `, ${facts.join(', ')}` : ''}]: ${init.detail}`,
+      ),
+    );
+    this.kind = init.kind;
+    this.retryable = init.retryable;
+    this.action = init.action;
+    this.region = init.region;
+    if (init.code !== undefined) this.code = init.code;
+    if (init.httpStatus !== undefined) this.httpStatus = init.httpStatus;
+    if (init.requestId !== undefined) this.requestId = init.requestId;
+    if (init.clusterId !== undefined) this.clusterId = init.clusterId;
+  }
+
+  /** A record safe to log or post: the same facts, message included (Error.message is not enumerable). */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      kind: this.kind,
+      code: this.code,
+      httpStatus: this.httpStatus,
+      requestId: this.requestId,
+      retryable: this.retryable,
+      action: this.action,
+      region: this.region,
+      clusterId: this.clusterId,
+      attempts: this.attempts,
+      message: this.message,
+    };
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function stringField(record: Record<string, unknown>, key: string): string | undefined {
+  const value = record[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function statusOf(rejection: Record<string, unknown>): number | undefined {
+  const entry = rejection.entry;
+  if (!isRecord(entry) || !isRecord(entry.response)) return undefined;
+  const status = entry.response.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/**
+ * Turns anything pop-core (or httpx, or json-bigint) rejected with into an EhpcApiError. The input
+ * is `unknown` on purpose: JSON parse failures arrive as plain objects without a stack.
+ */
+export function classifyRejection(rejection: unknown, context: EhpcCallContext): EhpcApiError {
+  if (rejection instanceof EhpcApiError) return rejection;
+  const base = { ...context };
+  if (!isRecord(rejection)) {
+    return new EhpcApiError({
+      ...base,
+      kind: 'unknown',
+      retryable: false,
+      detail: `non-object rejection (${typeof rejection})`,
+    });
+  }
+  const { data, code, name } = rejection;
+
+  if (isRecord(data) && (typeof code === 'string' || typeof code === 'number')) {
+    const apiCode = String(code);
+    const init: EhpcApiErrorInit = {
+      ...base,
+      kind: 'api',
+      code: apiCode,
+      retryable: isRetryableCode(apiCode),
+      // The body's Message, never err.message (which appends the signed URL).
+      detail: stringField(data, 'Message') ?? '(no message)',
+    };
+    const status = statusOf(rejection);
+    if (status !== undefined) init.httpStatus = status;
+    const requestId = stringField(data, 'RequestId');
+    if (requestId !== undefined) init.requestId = requestId;
+    return new EhpcApiError(init);
+  }
+
+  const message = typeof rejection.message === 'string' ? rejection.message : '';
+  if (name === 'RequestTimeoutError') {
+    return new EhpcApiError({ ...base, kind: 'timeout', retryable: true, detail: `timed out: ${message}` });
+  }
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) {
+    return new EhpcApiError({ ...base, kind: 'network', retryable: true, detail: `${code}: ${message}` });
+  }
+  if (!(rejection instanceof Error) && name === 'SyntaxError' && 'text' in rejection) {
+    // json-bigint's error object carries the whole body in `text`; only its size is reported.
+    const size = typeof rejection.text === 'string' ? rejection.text.length : 0;
+    return new EhpcApiError({
+      ...base,
+      kind: 'bad-response',
+      retryable: true,
+      detail: `response body is not JSON (${message || 'parse error'}; ${size} characters)`,
+    });
+  }
+  if (rejection instanceof TypeError) {
+    // pop-core reads `json.Code` off whatever parsed, so a literal `null` body lands here.
+    return new EhpcApiError({
+      ...base,
+      kind: 'bad-response',
+      retryable: true,
+      detail: `unusable response body (${message})`,
+    });
+  }
+  return new EhpcApiError({
+    ...base,
+    kind: 'unknown',
+    retryable: false,
+    detail: `${typeof name === 'string' ? name : 'error'}: ${message}`,
+  });
+}

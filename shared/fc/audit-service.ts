@@ -1,0 +1,74 @@
+import { resolvePolicy } from '../audit/policy-source';
+import { runFleetAudit } from '../audit/run';
+import type { Report, RunMode } from '../audit/types';
+import { type Credentials, type Env, type FunctionConfig, functionConfig } from '../config';
+import { createEhpcClient } from '../ehpc/pop-client';
+import type { EhpcReader } from '../ehpc/port';
+import type { Policy } from '../policy/policy';
+
+export type ReaderFactory = (credentials: Credentials, endpointFor: (region: string) => string) => EhpcReader;
+
+export const defaultReaderFactory: ReaderFactory = (credentials, endpointFor) =>
+  createEhpcClient({ credentials, endpointFor });
+
+export interface AuditRequest {
+  credentials: Credentials;
+  mode: RunMode;
+  runId?: string;
+  clusterIds?: readonly string[];
+  regions?: readonly string[];
+}
+
+/**
+ * What both functions do with a trigger once it is parsed: build a reader from this invocation's
+ * credentials (they expire, so never reused) and audit the configured regions.
+ */
+export function createAuditService(
+  config: FunctionConfig,
+  policy: Policy,
+  readerFactory: ReaderFactory = defaultReaderFactory,
+) {
+  return {
+    config,
+    policy,
+    run(request: AuditRequest): Promise<Report> {
+      return runFleetAudit({
+        reader: readerFactory(request.credentials, config.endpointFor),
+        policy,
+        regions: request.regions ?? config.regions,
+        ...(request.clusterIds ? { clusterIds: request.clusterIds } : {}),
+        concurrency: config.concurrency,
+        mode: request.mode,
+        ...(request.runId ? { runId: request.runId } : {}),
+      });
+    },
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;
+
+export interface ServiceDeps {
+  env: Env;
+  /** Where a relative IMAGEGW_POLICY_FILE resolves: the bundle's own folder in FC. */
+  baseDir: string;
+  readerFactory?: ReaderFactory;
+}
+
+/**
+ * Configuration and policy are read once per function instance, on first use; a failure is not
+ * cached, so a fixed environment takes effect on the next invocation.
+ */
+export function lazyAuditService(deps: ServiceDeps): (context: { region?: string }) => Promise<AuditService> {
+  let service: Promise<AuditService> | undefined;
+  return (context) => {
+    service ??= (async () => {
+      const config = functionConfig(deps.env, context.region);
+      const policy = await resolvePolicy(config.policy, deps.baseDir);
+      return createAuditService(config, policy, deps.readerFactory);
+    })();
+    service.catch(() => {
+      service = undefined;
+    });
+    return service;
+  };
+}

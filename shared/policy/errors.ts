@@ -1,0 +1,26 @@
+/** One problem in a policy file, located as precisely as the format allows. */
+export interface PolicyIssue {
+  file: string;
+  /** 1-based; absent when the problem has no place (an unreadable file). */
+  line?: number;
+  column?: number;
+  /** Dotted key path, e.g. `timeouts.pullUpdate.min` or `registries.allow[2]`. */
+  key?: string;
+  message: string;
+}
+
+export function formatPolicyIssue(issue: PolicyIssue): string {
+  const place = [issue.file, issue.line, issue.column].filter((part) => part !== undefined).join(':');
+  return `${place}: ${issue.key ? `${issue.key}: ` : ''}${issue.message}`;
+}
+
+/** A policy that cannot be applied; it carries every problem found, never half a policy. */
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+  constructor(
+    readonly issues: PolicyIssue[],
+    options?: { cause?: unknown },
+  ) {
+    super(issues.map(formatPolicyIssue).join('\n'), options);
+  }
+}

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { BASELINE_POLICY_SOURCE, BASELINE_POLICY_YAML } from './baseline';
+import { PolicyError, type PolicyIssue } from './errors';
+import { compilePolicy, type Policy } from './policy';
+import { policySchema } from './schema';
+
+const POLICY_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+function keyPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, part) => {
+    if (typeof part === 'number') return `${text}[${part}]`;
+    return text ? `${text}.${String(part)}` : String(part);
+  }, '');
+}
+
+/** The YAML node a zod issue points at, to give it a line and column. */
+function nodeAt(root: unknown, path: readonly PropertyKey[], unknownKey?: string): Node | undefined {
+  let node: unknown = root;
+  let last: Node | undefined = isScalar(node) || isMap(node) ? (node as Node) : undefined;
+  for (const part of path) {
+    if (!node || typeof node !== 'object' || !('get' in node)) break;
+    const next = (node as { get(key: unknown, keepScalar: boolean): unknown }).get(part, true);
+    if (!next) break;
+    node = next;
+    last = next as Node;
+  }
+  if (unknownKey !== undefined && isMap(node)) {
+    const pair = node.items.find((item) => isScalar(item.key) && item.key.value === unknownKey);
+    if (pair && isScalar(pair.key)) return pair.key;
+  }
+  return last;
+}
+
+function locate(
+  file: string,
+  lineCounter: LineCounter,
+  node: Node | undefined,
+): Pick<PolicyIssue, 'file' | 'line' | 'column'> {
+  const offset = node?.range?.[0];
+  if (offset === undefined) return { file };
+  const { line, col } = lineCounter.linePos(offset);
+  return { file, line, column: col };
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>(
+    (value, part) =>
+      value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[part] : undefined,
+    data,
+  );
+}
+
+function issuesFromZod(
+  error: z.ZodError,
+  file: string,
+  data: unknown,
+  contents: unknown,
+  lineCounter: LineCounter,
+): PolicyIssue[] {
+  return error.issues.flatMap((issue): PolicyIssue[] => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        ...locate(file, lineCounter, nodeAt(contents, issue.path, key)),
+        key: keyPath([...issue.path, key]),
+        message: 'unknown key; check its spelling against spec/policy.md (docs/policy.md)',
+      }));
+    }
+    const key = keyPath(issue.path);
+    if (issue.code === 'invalid_key') {
+      // A record key that failed its own schema (an unknown rule id): the inner issue says why.
+      const inner = issue.issues[0]?.message ?? issue.message;
+      const recordKey = String(issue.path.at(-1) ?? '');
+      const recordPath = issue.path.slice(0, -1);
+      return [
+        {
+          ...locate(file, lineCounter, nodeAt(contents, recordPath, recordKey)),
+          ...(key ? { key } : {}),
+          message: inner,
+        },
+      ];
+    }
+    return [
+      {
+        ...locate(file, lineCounter, nodeAt(contents, issue.path)),
+        ...(key ? { key } : {}),
+        message:
+          issue.code === 'invalid_type' && valueAt(data, issue.path) === undefined
+            ? 'required'
+            : issue.message,
+      },
+    ];
+  });
+}
+
+/** Parses and validates policy text. `file` names the source in every error. */
+export function parsePolicy(text: string, file: string): Policy {
+  const lineCounter = new LineCounter();
+  // JSON is parsed by the YAML 1.2 parser too: JSON is a subset of it, and this gives JSON files
+  // the same line and column reporting. Duplicate keys are an error in both.
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  if (document.errors.length > 0) {
+    throw new PolicyError(
+      document.errors.map((error) => {
+        const position = error.linePos?.[0];
+        return {
+          file,
+          ...(position ? { line: position.line, column: position.col } : {}),
+          message: error.message.split('\n')[0] ?? error.code,
+        };
+      }),
+    );
+  }
+  const data: unknown = document.toJS({ maxAliasCount: 100 });
+  if (data === null || data === undefined)
+    throw new PolicyError([{ file, message: 'the policy is empty; it needs at least "version: 1"' }]);
+  const result = policySchema.safeParse(data);
+  if (!result.success)
+    throw new PolicyError(issuesFromZod(result.error, file, data, document.contents, lineCounter));
+  return compilePolicy(result.data, file, createHash('sha256').update(text).digest('hex'));
+}
+
+export async function loadPolicyFile(path: string): Promise<Policy> {
+  const extension = extname(path).toLowerCase();
+  if (!POLICY_EXTENSIONS.has(extension)) {
+    throw new PolicyError([{ file: path, message: 'a policy file must end in .yaml, .yml or .json' }]);
+  }
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new PolicyError(
+      [
+        {
+          file: path,
+          message: code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? 'error'})`,
+        },
+      ],
+      {
+        cause: error,
+      },
+    );
+  }
+  return parsePolicy(text, path);
+}
+
+export function baselinePolicy(): Policy {
+  return parsePolicy(BASELINE_POLICY_YAML, BASELINE_POLICY_SOURCE);
+}

@@ -1,0 +1,29 @@
+/**
+ * Secret redaction for every text that leaves the process (logs, errors, reports, chat).
+ *
+ * pop-core's errors embed the full signed request URL (AccessKeyId, Signature, SecurityToken), the
+ * gateway's SignatureDoesNotMatch message echoes the string to sign, and configuration values may
+ * carry passwords inside URLs. These patterns cover every shape observed (spec/cloud-apis.md §3).
+ */
+
+/** Masks the password (or the whole user info when it has no password) of every URL in `text`. */
+export function maskUrlUserInfo(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^@/\s?#]*)@/gi, (_match, scheme: string, info: string) => {
+    const colon = info.indexOf(':');
+    return `${scheme}${colon >= 0 ? `${info.slice(0, colon)}:***` : '***'}@`;
+  });
+}
+
+/** Removes signed query strings, echoed strings to sign, key ids and URL passwords. */
+export function redactSecrets(text: string): string {
+  return maskUrlUserInfo(
+    text
+      .replace(/(https?:\/\/[^\s?#]*)\?\S*/g, '$1?[redacted]')
+      .replace(/(\s\/)\?\S*/g, '$1?[redacted]')
+      .replace(/(string to sign is:)\s*\S*/gi, '$1 [redacted]')
+      .replace(
+        /(AccessKeyId|SecurityToken|Signature|access_token|sign)(=|%3D|%253D)[^&\s]*/g,
+        '$1$2[redacted]',
+      ),
+  ).replace(/\b(?:STS\.|LTAI)[A-Za-z0-9]{8,}/g, '[redacted-key-id]');
+}

@@ -1,0 +1,70 @@
+import type { ClusterResult, Finding, Report } from '../audit/types';
+
+/** Pads columns to their widest cell; the last column is left ragged so long messages don't pad lines. */
+function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((width, column) =>
+    '-'.repeat(column === widths.length - 1 ? (header[column] ?? '').length : width),
+  );
+  return [line(header), line(rule), ...rows.map(line)].join('\n');
+}
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+function clusterRow(cluster: ClusterResult, findings: readonly Finding[]): string[] {
+  const open = findings.filter(
+    (finding) => finding.clusterId === cluster.clusterId && !finding.waived,
+  ).length;
+  const detail = cluster.error
+    ? `${cluster.error.code}: ${cluster.error.message}`
+    : open > 0
+      ? plural(open, 'finding')
+      : '';
+  return [cluster.region, cluster.clusterId, cluster.status.toUpperCase(), detail];
+}
+
+function findingRow(finding: Finding): string[] {
+  return [
+    finding.severity,
+    finding.clusterId,
+    finding.ruleId + (finding.waived ? ' (waived)' : ''),
+    finding.field,
+    finding.message + (finding.expected ? ` [expected ${finding.expected}]` : ''),
+  ];
+}
+
+/** The human-readable report: status first, then clusters, then findings by severity. */
+export function formatTable(report: Report): string {
+  const { summary } = report;
+  const status = report.complete ? 'complete' : 'INCOMPLETE';
+  const lines = [
+    `imagegw-audit ${report.mode} ${report.runId}: ${status}, policy ${report.policy.source}`,
+    `${plural(summary.clusters, 'cluster')}: ${summary.compliant} compliant, ${summary.violating} violating, ${summary.errors} error; ` +
+      `${plural(summary.findings, 'finding')} (critical ${summary.bySeverity.critical}, high ${summary.bySeverity.high}, ` +
+      `medium ${summary.bySeverity.medium}, low ${summary.bySeverity.low}, info ${summary.bySeverity.info})` +
+      (summary.waived ? `, ${summary.waived} waived` : ''),
+  ];
+  for (const reason of report.incompleteReasons) lines.push(`  incomplete: ${reason}`);
+  lines.push(
+    '',
+    renderTable(
+      ['REGION', 'CLUSTER', 'STATUS', 'DETAIL'],
+      report.clusters.map((c) => clusterRow(c, report.findings)),
+    ),
+  );
+  if (report.findings.length > 0) {
+    lines.push(
+      '',
+      renderTable(['SEVERITY', 'CLUSTER', 'RULE', 'FIELD', 'MESSAGE'], report.findings.map(findingRow)),
+    );
+  }
+  for (const notice of report.notices) lines.push(`notice: ${notice}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,127 @@
+import { REQUIRED_FIELDS, REQUIRED_LOCATION_FIELDS } from '../gateway/read';
+import { parseImageExpiration, parsePullUpdateTimeout } from '../policy/duration';
+import { type Rule, type RuleFinding, showValue } from './rule';
+
+// E-HPC writes `2018-07-18T17:46:47` (no zone, zone undocumented); accept that and ISO zone forms.
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
+
+function isValidDateTime(value: string): boolean {
+  const match = DATE_TIME.exec(value);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return (
+    date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60
+  );
+}
+
+const MONGODB_SCHEME = /^mongodb(\+srv)?:\/\/\S+$/;
+
+function invalid(field: string, value: unknown, message: string, expected?: string): RuleFinding {
+  return { field, value: showValue(value), message, ...(expected ? { expected } : {}) };
+}
+
+/** Type and readability checks of every non-registry field; registry values are registry.invalid. */
+export const configInvalid: Rule = {
+  id: 'config.invalid',
+  summary: 'A configuration that cannot be read can never be shown to be compliant',
+  check(gateway, policy) {
+    const findings: RuleFinding[] = gateway.problems.map((problem) => ({
+      field: problem.field,
+      message: problem.message,
+    }));
+    const imagegw = gateway.imagegw;
+    if (!imagegw) return findings;
+
+    for (const field of REQUIRED_FIELDS) {
+      if (imagegw[field] === undefined || imagegw[field] === null)
+        findings.push(invalid(field, undefined, `${field} is missing`));
+    }
+    const { UpdateDateTime, ImageExpirationTimeout, MongoDBURI, DefaultImageLocation, PullUpdateTimeout } =
+      imagegw;
+
+    if (UpdateDateTime !== undefined && UpdateDateTime !== null) {
+      if (typeof UpdateDateTime !== 'string' || !isValidDateTime(UpdateDateTime)) {
+        findings.push(
+          invalid(
+            'UpdateDateTime',
+            UpdateDateTime,
+            'UpdateDateTime is not a date and time',
+            'YYYY-MM-DDTHH:mm:ss',
+          ),
+        );
+      }
+    }
+    if (ImageExpirationTimeout !== undefined && ImageExpirationTimeout !== null) {
+      const parsed = parseImageExpiration(ImageExpirationTimeout, policy.threeFieldFormat);
+      if (!parsed.ok) {
+        findings.push(
+          invalid(
+            'ImageExpirationTimeout',
+            ImageExpirationTimeout,
+            `ImageExpirationTimeout cannot be read: ${parsed.reason}`,
+            `D:H:M:S, or three fields read as ${policy.threeFieldFormat}`,
+          ),
+        );
+      }
+    }
+    if (PullUpdateTimeout !== undefined && PullUpdateTimeout !== null) {
+      const parsed = parsePullUpdateTimeout(PullUpdateTimeout);
+      if (!parsed.ok) {
+        findings.push(
+          invalid(
+            'PullUpdateTimeout',
+            PullUpdateTimeout,
+            `PullUpdateTimeout cannot be read: ${parsed.reason}`,
+            'whole seconds',
+          ),
+        );
+      }
+    }
+    if (
+      MongoDBURI !== undefined &&
+      MongoDBURI !== null &&
+      (typeof MongoDBURI !== 'string' || !MONGODB_SCHEME.test(MongoDBURI))
+    ) {
+      findings.push(
+        invalid(
+          'MongoDBURI',
+          MongoDBURI,
+          'MongoDBURI is not a mongodb:// or mongodb+srv:// URI',
+          'mongodb://host[:port]/…',
+        ),
+      );
+    }
+    if (
+      DefaultImageLocation !== undefined &&
+      DefaultImageLocation !== null &&
+      typeof DefaultImageLocation !== 'string'
+    ) {
+      findings.push(
+        invalid('DefaultImageLocation', DefaultImageLocation, 'DefaultImageLocation is not a string'),
+      );
+    }
+
+    for (const location of gateway.locations) {
+      for (const name of REQUIRED_LOCATION_FIELDS) {
+        const value = location.fields[name];
+        if (value === undefined || value === null)
+          findings.push(invalid(`${location.path}.${name}`, undefined, `${name} is missing`));
+      }
+      for (const name of ['Location', 'URL', 'RemoteType', 'Authentication'] as const) {
+        const value = location.fields[name];
+        if (value !== undefined && value !== null && typeof value !== 'string') {
+          findings.push(invalid(`${location.path}.${name}`, value, `${name} is not a string`));
+        }
+      }
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,29 @@
+import type { Gateway } from '../gateway/read';
+import type { Policy } from '../policy/policy';
+import type { RuleId } from './ids';
+
+/** What a rule reports; the engine adds cluster, region, severity and fingerprint. */
+export interface RuleFinding {
+  /** Path inside `Imagegw` in the wrapped form, e.g. `Locations.LocationInfo[0].URL`. */
+  field: string;
+  /** The offending value as text; secrets are masked by the engine before anything leaves it. */
+  value?: string;
+  /** The normalised value for the fingerprint (a registry identity, say); defaults to `value`. */
+  identity?: string;
+  expected?: string;
+  message: string;
+}
+
+/** A rule is data plus a pure function (cdk-nag style). A rule that throws becomes a finding. */
+export interface Rule {
+  id: RuleId;
+  /** One line: why the rule exists. */
+  summary: string;
+  check(gateway: Gateway, policy: Policy): RuleFinding[];
+}
+
+/** Renders a config value for a finding: strings as they are, everything else as JSON. */
+export function showValue(value: unknown): string {
+  if (value === undefined) return '(missing)';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}

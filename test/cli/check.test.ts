@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../shared/audit/types';
+import { compliantGateway } from '../helpers/audit';
+import { REPO, runCli } from '../helpers/cli';
+
+const EXAMPLE_POLICY = join(REPO, 'examples', 'policy.yaml');
+const DOC_EXAMPLE = join(REPO, 'test', 'fixtures', 'describe-image-gateway-config.example.json');
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'imagegw-check-'));
+}
+
+describe('imagegw-audit check', () => {
+  it('reports the documentation example as registry.invalid on its masked Location and URL only', async () => {
+    const result = await runCli(['check', '--policy', EXAMPLE_POLICY, '--format', 'json', DOC_EXAMPLE]);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    expect(report.reportVersion).toBe(1);
+    expect(report.mode).toBe('check');
+    expect(report.findings.map((f) => [f.ruleId, f.field])).toEqual(
+      expect.arrayContaining([
+        ['registry.invalid', 'Locations.LocationInfo[0].Location'],
+        ['registry.invalid', 'Locations.LocationInfo[0].URL'],
+      ]),
+    );
+    expect(report.findings).toHaveLength(2);
+    expect(report.findings.some((f) => /^(mongodb|transport)\./.test(f.ruleId))).toBe(false);
+    expect(report.clusters).toEqual([
+      { clusterId: 'describe-image-gateway-config.example', region: 'offline', status: 'violating' },
+    ]);
+  });
+
+  it('exits 0 on a compliant file, reads the Imagegw object alone and takes ClusterId from the file', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'saved.json');
+    writeFileSync(file, JSON.stringify({ ClusterId: 'ehpc-hz-Saved001', ...compliantGateway() }));
+    const result = await runCli(['check', '--policy', EXAMPLE_POLICY, '--format', 'json', file]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(report.clusters[0]?.clusterId).toBe('ehpc-hz-Saved001');
+    expect(report.summary).toMatchObject({ clusters: 1, compliant: 1, findings: 0 });
+  });
+
+  it('names a missing and a non-JSON file on stderr, still audits the others, and exits 2', async () => {
+    const dir = tempDir();
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '<html>502 Bad Gateway</html>');
+    const missing = join(dir, 'missing.json');
+    const result = await runCli(['check', '--format', 'json', broken, missing, DOC_EXAMPLE]);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain(`${broken}: not JSON`);
+    expect(lines[1]).toContain(`${missing}: no such file`);
+    expect((JSON.parse(result.stdout) as Report).summary.clusters).toBe(1);
+  });
+
+  it('fails on a policy typo with one line naming the file, line, column and key', async () => {
+    const dir = tempDir();
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, 'version: 1\nregistries:\n  alow: [docker.io]\n');
+    const result = await runCli(['check', '--policy', policy, DOC_EXAMPLE]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim()).toBe(
+      `imagegw-audit: ${policy}:3:3: registries.alow: unknown key; check its spelling against spec/policy.md (docs/policy.md)`,
+    );
+  });
+
+  it('honours --fail-on, --cluster and --out with the format taken from the extension', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'report.json');
+    const result = await runCli([
+      'check',
+      '--policy',
+      EXAMPLE_POLICY,
+      '--fail-on',
+      'critical',
+      '--cluster',
+      'ehpc-hz-Docs0001',
+      '--format',
+      'table',
+      '--out',
+      out,
+      DOC_EXAMPLE,
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/ehpc-hz-Docs0001\s+VIOLATING/);
+    const written = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    expect(written.clusters[0]?.clusterId).toBe('ehpc-hz-Docs0001');
+  });
+
+  it('treats bad usage as exit 2 with a one-line error', async () => {
+    const twoFiles = await runCli(['check', '--cluster', 'x', DOC_EXAMPLE, DOC_EXAMPLE]);
+    expect(twoFiles.code).toBe(2);
+    expect(twoFiles.stderr).toContain('--cluster applies to exactly one FILE');
+    const badSeverity = await runCli(['check', '--fail-on', 'urgent', DOC_EXAMPLE]);
+    expect(badSeverity.code).toBe(2);
+    const badNow = await runCli(['check', '--now', 'tomorrow', DOC_EXAMPLE]);
+    expect(badNow.code).toBe(2);
+    expect(badNow.stderr).toContain('RFC 3339');
+    expect(badNow.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,291 @@
+/**
+ * Fleets for the emulator: generated ones (many compliant clusters for paging and load), the
+ * gateway-config scenarios of spec/cloud-apis.md §7.1, and JSON fixture files.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import type { EmulatedCluster, EmulatedFault } from './types.js';
+
+/** The short region codes E-HPC puts in cluster ids (`ehpc-hz-…` for cn-hangzhou). */
+const REGION_CODES: Readonly<Record<string, string>> = {
+  'cn-hangzhou': 'hz',
+  'cn-shanghai': 'sh',
+  'cn-beijing': 'bj',
+  'cn-shenzhen': 'sz',
+  'cn-qingdao': 'qd',
+  'cn-zhangjiakou': 'zjk',
+  'cn-huhehaote': 'hhht',
+  'cn-wulanchabu': 'wlcb',
+  'cn-chengdu': 'cd',
+  'cn-guangzhou': 'gz',
+  'cn-heyuan': 'hy',
+  'cn-hongkong': 'hk',
+  'cn-wuhan-lr': 'wh',
+  'ap-northeast-1': 'jp',
+  'ap-southeast-1': 'sg',
+  'ap-southeast-2': 'au',
+  'ap-southeast-5': 'id',
+  'eu-central-1': 'de',
+  'me-east-1': 'ae',
+};
+
+export function regionCode(region: string): string {
+  return (
+    REGION_CODES[region] ??
+    region
+      .split('-')
+      .map((part) => part[0] ?? '')
+      .join('')
+  );
+}
+
+/** A stable upper-case UUID-shaped id, so generated fleets are reproducible. */
+export function stableRequestId(seed: string): string {
+  const hex = createHash('md5').update(seed).digest('hex').toUpperCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** `YYYY-MM-DDTHH:mm:ss` without a zone, as the API prints `UpdateDateTime`. */
+export function gatewayDateTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 19);
+}
+
+const DAY_MS = 86_400_000;
+
+interface LocationInfo {
+  URL: string;
+  RemoteType: string;
+  Location: string;
+  Authentication: string;
+}
+
+function location(host: string, url = `https://${host}`): LocationInfo {
+  return { URL: url, RemoteType: 'dockerv2', Location: host, Authentication: 'https' };
+}
+
+/**
+ * A gateway that passes a reasonable policy (https everywhere, dockerv2, no MongoDB credentials,
+ * 1 min–1 h pull timeout, 1–90 day expiry, changed within the last month), varied by `index` so a
+ * fleet is not one config repeated.
+ */
+export function compliantImagegw(index: number, region: string, now: number): Record<string, unknown> {
+  const acr = `ehpc-registry.${region}.cr.aliyuncs.com`;
+  const updated = gatewayDateTime(now - ((index % 30) + 1) * DAY_MS);
+  switch (index % 4) {
+    case 0:
+      return {
+        UpdateDateTime: updated,
+        ImageExpirationTimeout: '90:00:00:00',
+        MongoDBURI: 'mongodb://localhost',
+        DefaultImageLocation: 'registry-1.docker.io',
+        PullUpdateTimeout: 300,
+        Locations: { LocationInfo: [location('registry-1.docker.io')] },
+      };
+    case 1:
+      return {
+        UpdateDateTime: updated,
+        ImageExpirationTimeout: '30:00:00',
+        MongoDBURI: 'mongodb://mongo.internal:27017/imagegw?tls=true',
+        DefaultImageLocation: acr,
+        PullUpdateTimeout: 600,
+        // An empty URL means https://<Location> (Shifter's default), still compliant.
+        Locations: { LocationInfo: [location(acr, '')] },
+      };
+    case 2:
+      return {
+        UpdateDateTime: updated,
+        ImageExpirationTimeout: '7:00:00:00',
+        MongoDBURI: 'mongodb://127.0.0.1:27017',
+        DefaultImageLocation: 'docker.io',
+        PullUpdateTimeout: 120,
+        Locations: { LocationInfo: [location('docker.io', 'https://registry-1.docker.io'), location(acr)] },
+      };
+    default:
+      return {
+        UpdateDateTime: updated,
+        ImageExpirationTimeout: '14:00:00:00',
+        MongoDBURI: 'mongodb://localhost:27017/imagegw',
+        DefaultImageLocation: acr,
+        PullUpdateTimeout: 1800,
+        Locations: { LocationInfo: [location(acr), location('registry.example.com:5000')] },
+      };
+  }
+}
+
+export interface FleetOptions {
+  /** First number in the ids (default 1), so several calls can build one region without clashes. */
+  startIndex?: number;
+  /** Overrides the region code in the ids. */
+  idPrefix?: string;
+  /** The clock the `UpdateDateTime` values are relative to (default `Date.now()`). */
+  now?: number;
+}
+
+const SCHEDULERS = ['slurm', 'pbs'] as const;
+
+/** `count` running clusters `ehpc-<code>-0001…` with full ClusterInfoSimple items and compliant gateways. */
+export function generateFleet(region: string, count: number, opts: FleetOptions = {}): EmulatedCluster[] {
+  const code = opts.idPrefix ?? regionCode(region);
+  const start = opts.startIndex ?? 1;
+  const now = opts.now ?? Date.now();
+  return Array.from({ length: count }, (_, offset) => {
+    const n = start + offset;
+    const id = `ehpc-${code}-${String(n).padStart(4, '0')}`;
+    return {
+      info: {
+        Id: id,
+        RegionId: region,
+        Name: `${code}-cluster-${String(n).padStart(4, '0')}`,
+        Description: 'generated by the E-HPC emulator',
+        Status: 'running',
+        CreateTime: new Date(now - (n + 40) * DAY_MS).toISOString().replace(/\.\d{3}Z$/, '.000Z'),
+        DeployMode: 'Simple',
+        SchedulerType: SCHEDULERS[n % SCHEDULERS.length] ?? 'slurm',
+        AccountType: 'nis',
+        EhpcVersion: '1.0.0',
+        OsTag: 'CentOS_7.6_64',
+        ZoneId: `${region}-b`,
+        Count: 2 + (n % 5),
+        Managers: { Total: 1, NormalCount: 1, OperatingCount: 0, StoppedCount: 0, ExceptionCount: 0 },
+        Computes: {
+          Total: 1 + (n % 5),
+          NormalCount: 1 + (n % 5),
+          OperatingCount: 0,
+          StoppedCount: 0,
+          ExceptionCount: 0,
+        },
+      },
+      describe: { RequestId: stableRequestId(`${region}/${id}`), Imagegw: compliantImagegw(n, region, now) },
+    };
+  });
+}
+
+const DOC_LOCATION = {
+  URL: 'https://regi****.docker-cn.com',
+  RemoteType: 'dockerv2',
+  Location: 'regi****.docker.io',
+  Authentication: 'https',
+};
+
+const DOC_IMAGEGW = {
+  UpdateDateTime: '2018-07-18T17:46:47',
+  ImageExpirationTimeout: '90:00:00',
+  MongoDBURI: 'mongodb://localhost',
+  DefaultImageLocation: 'registry-1.docker.io',
+  PullUpdateTimeout: 300,
+  Locations: { LocationInfo: [DOC_LOCATION] },
+};
+
+function withImagegw(name: string, patch: Record<string, unknown>): Record<string, unknown> {
+  return { RequestId: stableRequestId(`scenario/${name}`), Imagegw: { ...DOC_IMAGEGW, ...patch } };
+}
+
+function withLocation(name: string, patch: Partial<LocationInfo>): Record<string, unknown> {
+  return withImagegw(name, { Locations: { LocationInfo: [{ ...DOC_LOCATION, ...patch }] } });
+}
+
+/**
+ * Every DescribeImageGatewayConfig body of spec §7.1, as `describe` values. Variations are made on
+ * the documented example so each differs from it in exactly one respect. `bigPullUpdateTimeout` is
+ * a string because JSON.stringify cannot write an integer above 2^53.
+ */
+export const GATEWAY_SCENARIOS: Readonly<Record<string, unknown>> = {
+  documented: { RequestId: '04F0F334-1335-436C-A1D7-6C044FE73368', Imagegw: DOC_IMAGEGW },
+  imagegwAbsent: { RequestId: stableRequestId('scenario/imagegwAbsent') },
+  imagegwEmpty: { RequestId: stableRequestId('scenario/imagegwEmpty'), Imagegw: {} },
+  locationsAbsent: {
+    RequestId: stableRequestId('scenario/locationsAbsent'),
+    Imagegw: Object.fromEntries(Object.entries(DOC_IMAGEGW).filter(([key]) => key !== 'Locations')),
+  },
+  locationInfoEmpty: withImagegw('locationInfoEmpty', { Locations: { LocationInfo: [] } }),
+  flatLocations: withImagegw('flatLocations', { Locations: [DOC_LOCATION] }),
+  singleLocationInfo: withImagegw('singleLocationInfo', { Locations: { LocationInfo: DOC_LOCATION } }),
+  pullUpdateTimeoutString: withImagegw('pullUpdateTimeoutString', { PullUpdateTimeout: '300' }),
+  expirationThreeField: withImagegw('expirationThreeField', { ImageExpirationTimeout: '90:00:00' }),
+  expirationFourField: withImagegw('expirationFourField', { ImageExpirationTimeout: '90:00:00:00' }),
+  expirationEmpty: withImagegw('expirationEmpty', { ImageExpirationTimeout: '' }),
+  expirationGarbage: withImagegw('expirationGarbage', { ImageExpirationTimeout: 'abc' }),
+  mongoCredentials: withImagegw('mongoCredentials', {
+    MongoDBURI: 'mongodb://imagegw:s3cr3t-pass@mongo.internal:27017/imagegw',
+  }),
+  httpUrl: withLocation('httpUrl', { URL: 'http://registry.example.com' }),
+  authenticationHttp: withLocation('authenticationHttp', { Authentication: 'http' }),
+  remoteTypeOther: withLocation('remoteTypeOther', { RemoteType: 'dockerhub' }),
+  emptyStrings: withImagegw('emptyStrings', {
+    UpdateDateTime: '',
+    ImageExpirationTimeout: '',
+    MongoDBURI: '',
+    DefaultImageLocation: '',
+    Locations: { LocationInfo: [{ URL: '', RemoteType: '', Location: '', Authentication: '' }] },
+  }),
+  extraFields: {
+    RequestId: stableRequestId('scenario/extraFields'),
+    Imagegw: {
+      ...DOC_IMAGEGW,
+      ShifterVersion: '18.03',
+      Locations: { LocationInfo: [{ ...DOC_LOCATION, Mirror: true }] },
+    },
+    Extra: { nested: [1, 2, 3] },
+  },
+  bigPullUpdateTimeout: `{"RequestId":"${stableRequestId('scenario/bigPullUpdateTimeout')}","Imagegw":{"UpdateDateTime":"2018-07-18T17:46:47","ImageExpirationTimeout":"90:00:00","MongoDBURI":"mongodb://localhost","DefaultImageLocation":"registry-1.docker.io","PullUpdateTimeout":12345678901234567890,"Locations":{"LocationInfo":[{"URL":"https://registry-1.docker.io","RemoteType":"dockerv2","Location":"registry-1.docker.io","Authentication":"https"}]}}}`,
+};
+
+const faultSchema: z.ZodType<EmulatedFault> = z.union([
+  z.strictObject({
+    code: z.string().min(1),
+    message: z.string().optional(),
+    httpStatus: z.number().int().optional(),
+    times: z.number().int().nonnegative().optional(),
+  }),
+  z.strictObject({
+    raw: z.strictObject({
+      status: z.number().int(),
+      body: z.string(),
+      contentType: z.string().optional(),
+      trickleMs: z.number().nonnegative().optional(),
+    }),
+    times: z.number().int().nonnegative().optional(),
+  }),
+  z.strictObject({ hang: z.literal(true), times: z.number().int().nonnegative().optional() }),
+  z.strictObject({ reset: z.literal(true), times: z.number().int().nonnegative().optional() }),
+]) as z.ZodType<EmulatedFault>;
+
+const fixtureClusterSchema = z
+  .strictObject({
+    info: z.looseObject({ Id: z.string().min(1) }),
+    describe: z.unknown().optional(),
+    describeFile: z.string().min(1).optional(),
+    fault: faultSchema.optional(),
+  })
+  .refine((cluster) => cluster.describe === undefined || cluster.describeFile === undefined, {
+    message: 'give either describe or describeFile, not both',
+  });
+
+const fixtureSchema = z.object({ regions: z.record(z.string(), z.array(fixtureClusterSchema)) });
+
+/**
+ * Reads `{ "regions": { "<region>": [EmulatedCluster...] } }`. A cluster's `describeFile` (relative
+ * to the fixture file) is served byte for byte, so documentation examples keep their exact bytes.
+ */
+export async function loadFleetFixture(
+  path: string,
+): Promise<{ regions: Record<string, EmulatedCluster[]> }> {
+  const parsed = fixtureSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+  if (!parsed.success) throw new Error(`invalid fleet fixture ${path}: ${z.prettifyError(parsed.error)}`);
+  const regions: Record<string, EmulatedCluster[]> = {};
+  for (const [region, clusters] of Object.entries(parsed.data.regions)) {
+    regions[region] = await Promise.all(
+      clusters.map(async ({ info, describe, describeFile, fault }) => {
+        const cluster: EmulatedCluster = { info: info as EmulatedCluster['info'] };
+        if (describeFile !== undefined)
+          cluster.describe = await readFile(resolve(dirname(path), describeFile));
+        else if (describe !== undefined) cluster.describe = describe;
+        if (fault !== undefined) cluster.fault = fault;
+        return cluster;
+      }),
+    );
+  }
+  return { regions };
+}

@@ -1,0 +1,122 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandler, scheduledRunId } from '../../functions/scheduled-audit/index';
+import { generateFleet } from '../emulator/ehpc/fleet';
+import { startEhpcEmulator } from '../emulator/ehpc/server';
+import type { EhpcEmulator } from '../emulator/ehpc/types';
+import { startWebhookSink, type WebhookSink } from '../emulator/webhook-sink';
+import { REPO } from '../helpers/cli';
+import { fcContext, timerEvent } from '../helpers/fc';
+
+const ROLE = {
+  accessKeyId: 'STS.roleKeyForTests',
+  accessKeySecret: 'role-secret-for-tests',
+  securityToken: 'role-token-TOKEN-7731',
+};
+
+let emulator: EhpcEmulator;
+let sink: WebhookSink;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  emulator = await startEhpcEmulator({
+    regions: {
+      'cn-hangzhou': generateFleet('cn-hangzhou', 12),
+      'cn-shanghai': [
+        ...generateFleet('cn-shanghai', 3),
+        { info: { Id: 'ehpc-sh-Broken01', RegionId: 'cn-shanghai' }, fault: { code: 'DbError' } },
+      ],
+    },
+    credentials: [ROLE],
+  });
+  sink = await startWebhookSink();
+  env = {
+    IMAGEGW_REGIONS: 'cn-hangzhou,cn-shanghai',
+    IMAGEGW_ENDPOINT: Object.entries(emulator.endpoints)
+      .map(([region, url]) => `${region}=${url}`)
+      .join(','),
+    IMAGEGW_POLICY_FILE: join(REPO, 'examples', 'policy.yaml'),
+    IMAGEGW_WEBHOOK_URL: sink.url,
+  };
+});
+
+afterAll(async () => {
+  await Promise.all([emulator.close(), sink.close()]);
+});
+
+describe('scheduled-audit handler', () => {
+  it('audits every cluster of every configured region and posts the summary before returning', async () => {
+    const handler = createHandler({ env });
+    const before = sink.received.length;
+    const result = JSON.parse(await handler(timerEvent(), fcContext(ROLE))) as Record<string, unknown>;
+    expect(result.runId).toBe(scheduledRunId('daily-audit', '2026-12-03T02:30:00Z'));
+    expect(result.complete).toBe(false);
+    expect(result.summary).toMatchObject({ clusters: 16, errors: 1 });
+    expect(result.errors).toEqual([
+      { clusterId: 'ehpc-sh-Broken01', region: 'cn-shanghai', code: 'DbError' },
+    ]);
+    expect(result.delivery).toMatchObject({ delivered: true });
+    const posted = sink.received.slice(before);
+    expect(posted).toHaveLength(1);
+    const summary = JSON.parse(posted[0]?.body ?? '{}') as Record<string, unknown>;
+    expect(summary.runId).toBe(result.runId);
+    expect(posted[0]?.headers['webhook-id']).toBe(result.runId);
+    // The role's STS token went to E-HPC only; it never reaches the webhook or the result.
+    expect(posted[0]?.body).not.toContain(ROLE.securityToken);
+    expect(JSON.stringify(result)).not.toContain(ROLE.securityToken);
+    const signed = emulator.requests.filter((request) => request.params.SecurityToken === ROLE.securityToken);
+    expect(signed.length).toBeGreaterThanOrEqual(16);
+  });
+
+  it('gives a redelivered timer event the same run id', () => {
+    expect(scheduledRunId('daily-audit', '2026-12-03T02:30:00Z')).toBe(
+      scheduledRunId('daily-audit', '2026-12-03T02:30:00.000Z'),
+    );
+    expect(scheduledRunId('daily-audit', '2026-12-03T02:30:00Z')).not.toBe(
+      scheduledRunId('daily-audit', '2026-12-04T02:30:00Z'),
+    );
+    expect(scheduledRunId('daily-audit', '2026-12-03T02:30:00Z')).toMatch(
+      /^2026-12-03T02:30:00Z-[0-9a-f]{4}$/,
+    );
+  });
+
+  it('rejects malformed timer events with a clear error', async () => {
+    const handler = createHandler({ env });
+    await expect(handler(Buffer.from(''), fcContext(ROLE))).rejects.toThrow(
+      'timer event: the event is empty',
+    );
+    await expect(handler(Buffer.from('not json'), fcContext(ROLE))).rejects.toThrow(
+      'timer event: the event is not JSON',
+    );
+    await expect(handler(Buffer.from('{"triggerName":"x"}'), fcContext(ROLE))).rejects.toThrow(
+      /timer event: triggerTime/,
+    );
+  });
+
+  it('fails fast, without secrets, when the context lacks the security token', async () => {
+    const handler = createHandler({ env });
+    const context = fcContext({ accessKeyId: ROLE.accessKeyId, accessKeySecret: ROLE.accessKeySecret });
+    const error = await handler(timerEvent(), context).catch((caught: unknown) => caught as Error);
+    expect((error as Error).message).toMatch(/role credentials/);
+    expect(JSON.stringify({ message: (error as Error).message })).not.toContain(ROLE.accessKeySecret);
+  });
+
+  it('names the variable to set when no region is configured', async () => {
+    const handler = createHandler({ env: {} });
+    const context = { ...fcContext(ROLE), region: undefined } as unknown as ReturnType<typeof fcContext>;
+    await expect(handler(timerEvent(), context)).rejects.toThrow(/IMAGEGW_REGIONS/);
+  });
+
+  it('works the same from the deployed bundle', async () => {
+    const bundle = createRequire(__filename)(join(REPO, 'dist', 'scheduled-audit', 'index.js')) as {
+      handler: unknown;
+      createHandler: typeof createHandler;
+    };
+    expect(typeof bundle.handler).toBe('function');
+    const result = JSON.parse(
+      await bundle.createHandler({ env })(timerEvent('2026-12-04T02:30:00Z'), fcContext(ROLE)),
+    );
+    expect(result).toMatchObject({ kind: 'imagegw-audit.run-summary', summary: { clusters: 16 } });
+  });
+});

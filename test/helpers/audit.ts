@@ -1,0 +1,61 @@
+import { evaluateGateway } from '../../shared/audit/evaluate';
+import type { Finding } from '../../shared/audit/types';
+import { parsePolicy } from '../../shared/policy/load';
+
+export const STRICT_POLICY = `
+version: 1
+registries:
+  allow: [docker.io, "*.cr.aliyuncs.com", "registry.example.com:5000"]
+transport:
+  requireHttps: true
+timeouts:
+  pullUpdate: { min: 60s, max: 1h }
+  imageExpiration: { min: 1d, max: 90d }
+`;
+
+/** A compliant gateway under STRICT_POLICY; tests change one field at a time. */
+export function compliantGateway(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    UpdateDateTime: '2026-11-01T00:00:00',
+    ImageExpirationTimeout: '30:00:00:00',
+    MongoDBURI: 'mongodb://localhost',
+    DefaultImageLocation: 'registry.cn-hangzhou.cr.aliyuncs.com',
+    PullUpdateTimeout: 300,
+    Locations: {
+      LocationInfo: [
+        {
+          URL: 'https://registry.cn-hangzhou.cr.aliyuncs.com',
+          RemoteType: 'dockerv2',
+          Location: 'registry.cn-hangzhou.cr.aliyuncs.com',
+          Authentication: 'https',
+        },
+      ],
+    },
+    ...overrides,
+  };
+}
+
+export function withLocation(location: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
+  return compliantGateway({
+    Locations: {
+      LocationInfo: [
+        { URL: '', RemoteType: 'dockerv2', Location: 'docker.io', Authentication: 'https', ...location },
+      ],
+    },
+    ...overrides,
+  });
+}
+
+export function audit(imagegw: unknown, policyText = STRICT_POLICY, wrap = true): Finding[] {
+  const policy = parsePolicy(policyText, 'test-policy.yaml');
+  return evaluateGateway(
+    { clusterId: 'ehpc-hz-test', region: 'cn-hangzhou' },
+    wrap ? { RequestId: 'r', Imagegw: imagegw } : imagegw,
+    policy,
+  );
+}
+
+/** `ruleId@field` pairs, sorted: what a test compares against its expectation. */
+export function ruleFields(findings: readonly Finding[]): string[] {
+  return findings.map((finding) => `${finding.ruleId}@${finding.field}`).sort();
+}
