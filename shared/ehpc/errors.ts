@@ -4,10 +4,10 @@
  * `redactSecrets`: pop-core's own `message`, `url` and `entry` hold the signed URL (key id,
  * signature, STS token), and SignatureDoesNotMatch echoes them too, so none of those are kept.
  */
-import { redactSecrets } from '../redact.js';
-import type { EhpcErrorKind } from './port.js';
+import { redactSecrets } from '../redact';
+import type { EhpcErrorKind } from './port';
 
-export type { EhpcErrorKind } from './port.js';
+export type { EhpcErrorKind } from './port';
 
 export type EhpcAction = 'ListClusters' | 'DescribeImageGatewayConfig';
 

@@ -8,15 +8,15 @@
  * redacted EhpcApiErrors.
  */
 import RPCClient from '@alicloud/pop-core';
-import { classifyRejection, type EhpcAction, EhpcApiError, type EhpcCallContext } from './errors.js';
-import type { ClusterSummary, EhpcReader, GatewayConfigResponse, RegionListing } from './port.js';
-import { type RetryOptions, retryPolicy, withRetry } from './retry.js';
+import { classifyRejection, type EhpcAction, EhpcApiError, type EhpcCallContext } from './errors';
+import type { ClusterSummary, EhpcReader, GatewayConfigResponse, RegionListing } from './port';
+import { type RetryOptions, retryPolicy, withRetry } from './retry';
 import {
   type ClusterInfoSimple,
   describeImageGatewayConfigResponseSchema,
   listClustersResponseSchema,
   toPlainJson,
-} from './schemas.js';
+} from './schemas';
 
 export const EHPC_API_VERSION = '2018-04-12';
 /** The documented maximum, so large fleets need few calls (§1.2). */

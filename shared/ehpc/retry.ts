@@ -1,5 +1,5 @@
 /** Exponential backoff with full jitter ("Exponential Backoff And Jitter", AWS Architecture Blog). */
-import { attemptLimit, type EhpcApiError } from './errors.js';
+import { attemptLimit, type EhpcApiError } from './errors';
 
 export interface RetryOptions {
   /** Attempts in all, the first included. Default 4. */

@@ -9,19 +9,27 @@ describe('imagegw-audit demo (what npm start runs)', () => {
     const [, runId] = /^imagegw-audit demo (\S+): INCOMPLETE/m.exec(result.stdout) ?? [];
     expect(runId).toBeDefined();
 
-    const clusterRows = result.stdout.split('\n').filter((line) => /^cn-\S+\s+ehpc-\S+\s+(COMPLIANT|VIOLATING|ERROR)\b/.test(line));
+    const clusterRows = result.stdout
+      .split('\n')
+      .filter((line) => /^cn-\S+\s+ehpc-\S+\s+(COMPLIANT|VIOLATING|ERROR)\b/.test(line));
     expect(clusterRows.length).toBeGreaterThanOrEqual(12);
     expect(new Set(clusterRows.map((row) => row.split(/\s+/)[0])).size).toBeGreaterThanOrEqual(2);
     expect(clusterRows.some((row) => / COMPLIANT/.test(row))).toBe(true);
     expect(clusterRows.some((row) => / VIOLATING/.test(row))).toBe(true);
     expect(result.stdout).toMatch(/ehpc-hz-Broken01\s+ERROR\s+AgentError\.Image\.DescribeImagegwFailed/);
-    expect(result.stdout).toMatch(/ehpc-hz-Docs0001\s+registry\.invalid\s+Locations\.LocationInfo\[0\]\.Location/);
+    expect(result.stdout).toMatch(
+      /ehpc-hz-Docs0001\s+registry\.invalid\s+Locations\.LocationInfo\[0\]\.Location/,
+    );
 
     const [, pages] = /\((\d+) ListClusters pages\)/.exec(result.stdout) ?? [];
     expect(Number(pages)).toBeGreaterThan(2);
 
     const summaryText = result.stdout.slice(result.stdout.indexOf('\n{'));
-    const summary = JSON.parse(summaryText) as { runId: string; complete: boolean; errors: { code: string }[] };
+    const summary = JSON.parse(summaryText) as {
+      runId: string;
+      complete: boolean;
+      errors: { code: string }[];
+    };
     expect(summary.runId).toBe(runId);
     expect(summary.complete).toBe(false);
     expect(summary.errors.map((error) => error.code)).toEqual(['AgentError.Image.DescribeImagegwFailed']);

@@ -1,9 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Report } from '../../shared/audit/types';
 import { generateFleet } from '../emulator/ehpc/fleet';
-import { startEhpcEmulator } from '../emulator/ehpc/server';
-import type { EhpcEmulator } from '../emulator/ehpc/types';
 import { runCli } from '../helpers/cli';
+import { useEhpcEmulator } from '../helpers/emulator';
 
 const KEY = { accessKeyId: 'LTAIrunTestKey0001', accessKeySecret: 'run-test-secret-value' };
 const CREDENTIALS_ENV = {
@@ -11,20 +10,22 @@ const CREDENTIALS_ENV = {
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEY.accessKeySecret,
 };
 
-let emulator: EhpcEmulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
+const startEmulator = useEhpcEmulator();
 
 describe('imagegw-audit run against the E-HPC emulator', () => {
   it('lists all 57 clusters through throttling, names both failures with their codes, and exits 3', async () => {
-    emulator = await startEhpcEmulator({ regions: { 'cn-hangzhou': generateFleet('cn-hangzhou', 57) }, credentials: [KEY] });
+    const emulator = await startEmulator({
+      regions: { 'cn-hangzhou': generateFleet('cn-hangzhou', 57) },
+      credentials: [KEY],
+    });
     emulator.failCluster('ehpc-hz-0013', 'AgentError.Image.DescribeImagegwFailed');
     emulator.failCluster('ehpc-hz-0042', 'DbError');
     emulator.throttle({ every: 9 });
     const endpoint = emulator.endpoints['cn-hangzhou'] ?? '';
-    const result = await runCli(['run', '--endpoint', endpoint, '--regions', 'cn-hangzhou', '--format', 'json'], CREDENTIALS_ENV);
+    const result = await runCli(
+      ['run', '--endpoint', endpoint, '--regions', 'cn-hangzhou', '--format', 'json'],
+      CREDENTIALS_ENV,
+    );
 
     expect(result.stderr).toBe('');
     const report = JSON.parse(result.stdout) as Report;
@@ -42,8 +43,14 @@ describe('imagegw-audit run against the E-HPC emulator', () => {
     // Throttling happened and was absorbed by retries: more requests than the audit needed.
     const throttled = emulator.requests.filter((request) => request.code === 'Throttling.User');
     expect(throttled.length).toBeGreaterThan(0);
-    expect(emulator.requests.filter((request) => request.action === 'ListClusters' && request.status === 200)).toHaveLength(2);
-    expect(emulator.requests.every((request) => request.action !== 'ListClusters' || request.params.PageSize === '50')).toBe(true);
+    expect(
+      emulator.requests.filter((request) => request.action === 'ListClusters' && request.status === 200),
+    ).toHaveLength(2);
+    expect(
+      emulator.requests.every(
+        (request) => request.action !== 'ListClusters' || request.params.PageSize === '50',
+      ),
+    ).toBe(true);
     // Incomplete and nothing failing under the baseline policy: exit 3 (spec/report.md).
     expect(result.code).toBe(3);
   });
@@ -51,16 +58,34 @@ describe('imagegw-audit run against the E-HPC emulator', () => {
   it('exits 1 when a finding fails the run even though the run is also incomplete', async () => {
     const fleet = generateFleet('cn-hangzhou', 3);
     const first = fleet[0];
-    if (first) first.describe = { RequestId: 'R', Imagegw: { Locations: { LocationInfo: [{ URL: 'http://x.example', Location: 'x.example', RemoteType: 'dockerv2' }] } } };
-    emulator = await startEhpcEmulator({ regions: { 'cn-hangzhou': fleet }, credentials: [KEY] });
+    if (first)
+      first.describe = {
+        RequestId: 'R',
+        Imagegw: {
+          Locations: {
+            LocationInfo: [{ URL: 'http://x.example', Location: 'x.example', RemoteType: 'dockerv2' }],
+          },
+        },
+      };
+    const emulator = await startEmulator({ regions: { 'cn-hangzhou': fleet }, credentials: [KEY] });
     emulator.failCluster('ehpc-hz-0002', 'NotAuthorized');
     const result = await runCli(
-      ['run', '--endpoint', emulator.endpoints['cn-hangzhou'] ?? '', '--regions', 'cn-hangzhou', '--format', 'json'],
+      [
+        'run',
+        '--endpoint',
+        emulator.endpoints['cn-hangzhou'] ?? '',
+        '--regions',
+        'cn-hangzhou',
+        '--format',
+        'json',
+      ],
       CREDENTIALS_ENV,
     );
     const report = JSON.parse(result.stdout) as Report;
     expect(report.complete).toBe(false);
-    expect(report.clusters.find((cluster) => cluster.clusterId === 'ehpc-hz-0002')?.error?.code).toBe('NotAuthorized');
+    expect(report.clusters.find((cluster) => cluster.clusterId === 'ehpc-hz-0002')?.error?.code).toBe(
+      'NotAuthorized',
+    );
     expect(result.code).toBe(1);
   });
 
@@ -71,11 +96,26 @@ describe('imagegw-audit run against the E-HPC emulator', () => {
       'imagegw-audit: missing credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS keys)',
     );
 
-    emulator = await startEhpcEmulator({ regions: { 'cn-hangzhou': generateFleet('cn-hangzhou', 2) }, credentials: [KEY] });
+    const emulator = await startEmulator({
+      regions: { 'cn-hangzhou': generateFleet('cn-hangzhou', 2) },
+      credentials: [KEY],
+    });
     const token = 'sts-token-MUST-NOT-LEAK-91';
     const wrong = await runCli(
-      ['run', '--endpoint', emulator.endpoints['cn-hangzhou'] ?? '', '--regions', 'cn-hangzhou', '--format', 'json'],
-      { ...CREDENTIALS_ENV, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'a-wrong-secret', ALIBABA_CLOUD_SECURITY_TOKEN: token },
+      [
+        'run',
+        '--endpoint',
+        emulator.endpoints['cn-hangzhou'] ?? '',
+        '--regions',
+        'cn-hangzhou',
+        '--format',
+        'json',
+      ],
+      {
+        ...CREDENTIALS_ENV,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'a-wrong-secret',
+        ALIBABA_CLOUD_SECURITY_TOKEN: token,
+      },
     );
     const report = JSON.parse(wrong.stdout) as Report;
     expect(report.complete).toBe(false);
@@ -90,7 +130,10 @@ describe('imagegw-audit run against the E-HPC emulator', () => {
     const badRegion = await runCli(['run', '--regions', 'hangzhou!'], CREDENTIALS_ENV);
     expect(badRegion.code).toBe(2);
     expect(badRegion.stderr).toContain('--regions: "hangzhou!" is not a region id');
-    const badEndpoint = await runCli(['run', '--regions', 'cn-hangzhou', '--endpoint', 'ehpc.example'], CREDENTIALS_ENV);
+    const badEndpoint = await runCli(
+      ['run', '--regions', 'cn-hangzhou', '--endpoint', 'ehpc.example'],
+      CREDENTIALS_ENV,
+    );
     expect(badEndpoint.code).toBe(2);
     expect(badEndpoint.stderr).toContain('--endpoint: "ehpc.example" is not an http(s) URL');
   });

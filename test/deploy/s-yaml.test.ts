@@ -8,17 +8,27 @@ import { REPO } from '../helpers/cli';
 
 interface Resource {
   component: string;
-  props: Record<string, unknown> & { code: string; handler: string; runtime: string; triggers?: { triggerType: string }[] };
+  props: Record<string, unknown> & {
+    code: string;
+    handler: string;
+    runtime: string;
+    triggers?: { triggerType: string }[];
+  };
 }
 
-const sYaml = parse(readFileSync(join(REPO, 's.yaml'), 'utf8')) as { vars: Record<string, unknown>; resources: Record<string, Resource> };
+const sYaml = parse(readFileSync(join(REPO, 's.yaml'), 'utf8')) as {
+  vars: Record<string, unknown>;
+  resources: Record<string, Resource>;
+};
 
 /** Resolves Serverless Devs variables the way `s` would, with stand-ins for env and config lookups. */
 function resolveVariables(value: unknown): unknown {
   if (typeof value === 'string') {
     return value
       .replace(/\$\{vars\.([\w.]+)\}/g, (_match, path: string) =>
-        String(path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], sYaml.vars)),
+        String(
+          path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], sYaml.vars),
+        ),
       )
       .replace(/\$\{env\('(\w+)'\)\}/g, 'value-of-$1')
       .replace(/\$\{config\('AccountID'\)\}/g, '1234567890123456');
@@ -37,41 +47,60 @@ describe('s.yaml', () => {
 
   it('deploys both functions on nodejs20 with a timer and an HTTP trigger', () => {
     expect(resources.map(([name]) => name).sort()).toEqual(['audit-api', 'scheduled-audit']);
-    expect(resources.every(([, resource]) => resource.component === 'fc3' && resource.props.runtime === 'nodejs20')).toBe(true);
-    const triggers = resources.flatMap(([, resource]) => resource.props.triggers?.map((trigger) => trigger.triggerType) ?? []);
+    expect(
+      resources.every(
+        ([, resource]) => resource.component === 'fc3' && resource.props.runtime === 'nodejs20',
+      ),
+    ).toBe(true);
+    const triggers = resources.flatMap(
+      ([, resource]) => resource.props.triggers?.map((trigger) => trigger.triggerType) ?? [],
+    );
     expect(triggers.sort()).toEqual(['http', 'timer']);
   });
 
-  it.each(resources)('%s points at a bundle that `npm run build` made, exporting its handler', (_name, resource) => {
-    const [file, exported] = resource.props.handler.split('.');
-    const bundle = join(REPO, resource.props.code, `${file}.js`);
-    expect(existsSync(bundle)).toBe(true);
-    expect(existsSync(join(REPO, resource.props.code, 'policy.yaml'))).toBe(true);
-    const module = createRequire(__filename)(bundle) as Record<string, unknown>;
-    expect(typeof module[exported ?? '']).toBe('function');
-  });
+  it.each(resources)(
+    '%s points at a bundle that `npm run build` made, exporting its handler',
+    (_name, resource) => {
+      const [file, exported] = resource.props.handler.split('.');
+      const bundle = join(REPO, resource.props.code, `${file}.js`);
+      expect(existsSync(bundle)).toBe(true);
+      expect(existsSync(join(REPO, resource.props.code, 'policy.yaml'))).toBe(true);
+      const module = createRequire(__filename)(bundle) as Record<string, unknown>;
+      expect(typeof module[exported ?? '']).toBe('function');
+    },
+  );
 
-  it.skipIf(!existsSync(FC3_SCHEMA))('validates against the fc3 component schema (../shared/fixtures)', () => {
-    const schema = JSON.parse(readFileSync(FC3_SCHEMA, 'utf8')) as object;
-    const ajv = new Ajv({ strict: false });
-    const validate = ajv.compile(schema);
-    ajv.addSchema(schema, 'fc3');
-    const triggerSchemas = {
-      timer: ajv.getSchema('fc3#/definitions/ITimerTriggerConfig'),
-      http: ajv.getSchema('fc3#/definitions/IHttpTriggerConfig'),
-    };
-    for (const [name, resource] of resources) {
-      const props = resolveVariables(resource.props) as Resource['props'] & { triggers: { triggerType: 'timer' | 'http'; triggerConfig: unknown }[] };
-      expect(validate(props), `${name}: ${ajv.errorsText(validate.errors)}`).toBe(true);
-      for (const trigger of props.triggers) {
-        const check = triggerSchemas[trigger.triggerType];
-        expect(check?.(trigger.triggerConfig), `${name} ${trigger.triggerType}: ${ajv.errorsText(check?.errors)}`).toBe(true);
+  it.skipIf(!existsSync(FC3_SCHEMA))(
+    'validates against the fc3 component schema (../shared/fixtures)',
+    () => {
+      const schema = JSON.parse(readFileSync(FC3_SCHEMA, 'utf8')) as object;
+      const ajv = new Ajv({ strict: false });
+      const validate = ajv.compile(schema);
+      ajv.addSchema(schema, 'fc3');
+      const triggerSchemas = {
+        timer: ajv.getSchema('fc3#/definitions/ITimerTriggerConfig'),
+        http: ajv.getSchema('fc3#/definitions/IHttpTriggerConfig'),
+      };
+      for (const [name, resource] of resources) {
+        const props = resolveVariables(resource.props) as Resource['props'] & {
+          triggers: { triggerType: 'timer' | 'http'; triggerConfig: unknown }[];
+        };
+        expect(validate(props), `${name}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+        for (const trigger of props.triggers) {
+          const check = triggerSchemas[trigger.triggerType];
+          expect(
+            check?.(trigger.triggerConfig),
+            `${name} ${trigger.triggerType}: ${ajv.errorsText(check?.errors)}`,
+          ).toBe(true);
+        }
       }
-    }
-  });
+    },
+  );
 
   it.runIf(!existsSync(FC3_SCHEMA))('notes why the fc3 schema check is skipped', () => {
-    console.warn(`skipped: the fc3 props schema is not at ${FC3_SCHEMA} (it lives in ../shared, absent in a user's clone)`);
+    console.warn(
+      `skipped: the fc3 props schema is not at ${FC3_SCHEMA} (it lives in ../shared, absent in a user's clone)`,
+    );
     expect(existsSync(FC3_SCHEMA)).toBe(false);
   });
 });

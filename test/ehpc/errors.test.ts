@@ -5,9 +5,9 @@ import {
   classifyRejection,
   EhpcApiError,
   type EhpcCallContext,
-} from '../../shared/ehpc/errors.js';
-import { backoffDelay, retryPolicy } from '../../shared/ehpc/retry.js';
-import { toPlainJson } from '../../shared/ehpc/schemas.js';
+} from '../../shared/ehpc/errors';
+import { backoffDelay, retryPolicy } from '../../shared/ehpc/retry';
+import { toPlainJson } from '../../shared/ehpc/schemas';
 
 // Rejections shaped exactly like pop-core 1.8.0 / httpx 2.3.3 / json-bigint 1.0.0 produce them
 // (spec/cloud-apis.md §3), carrying an STS key id and token in every place they leak from.

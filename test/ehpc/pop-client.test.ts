@@ -1,32 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { EhpcApiError } from '../../shared/ehpc/errors.js';
-import { createEhpcClient, type EhpcClientOptions } from '../../shared/ehpc/pop-client.js';
-import type { EhpcReader } from '../../shared/ehpc/port.js';
+import { describe, expect, it } from 'vitest';
+import { EhpcApiError } from '../../shared/ehpc/errors';
+import { createEhpcClient, type EhpcClientOptions } from '../../shared/ehpc/pop-client';
+import type { EhpcReader } from '../../shared/ehpc/port';
 import {
   type EhpcEmulator,
-  type EhpcEmulatorOptions,
   type EmulatedCluster,
   GATEWAY_SCENARIOS,
   generateFleet,
-  startEhpcEmulator,
-} from '../emulator/ehpc/index.js';
+} from '../emulator/ehpc/index';
+import { useEhpcEmulator } from '../helpers/emulator';
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'describe-image-gateway-config.example.json');
 const HZ = 'cn-hangzhou';
 const UPPER_UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 
-let emulator: EhpcEmulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
-async function start(options: EhpcEmulatorOptions): Promise<EhpcEmulator> {
-  emulator = await startEhpcEmulator(options);
-  return emulator;
-}
+const start = useEhpcEmulator();
 
 interface Harness {
   reader: EhpcReader;

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import RPCClient from '@alicloud/pop-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useEhpcEmulator } from '../helpers/emulator';
 import {
   collectRpcParams,
   type EhpcEmulator,
-  type EhpcEmulatorOptions,
   generateFleet,
   loadFleetFixture,
   popEncode,
@@ -15,8 +15,7 @@ import {
   rpcSignatureMatches,
   rpcStringToSign,
   signRpcQuery,
-  startEhpcEmulator,
-} from './ehpc/index.js';
+} from './ehpc/index';
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'describe-image-gateway-config.example.json');
 const KEY_ID = 'emulator-key-id';
@@ -126,17 +125,7 @@ describe('RPC signature helpers: spec §2.2 vectors', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-let emulator: EhpcEmulator | undefined;
-
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
-async function start(options: EhpcEmulatorOptions): Promise<EhpcEmulator> {
-  emulator = await startEhpcEmulator(options);
-  return emulator;
-}
+const start = useEhpcEmulator();
 
 function endpointOf(em: EhpcEmulator, region: string): string {
   const endpoint = em.endpoints[region];

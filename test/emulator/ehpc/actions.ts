@@ -1,7 +1,7 @@
 /** The two E-HPC 2018-04-12 actions the audit uses (spec/cloud-apis.md §1.2, §1.3). */
-import { compliantImagegw } from './fleet.js';
-import { errorReply, faultReply, JSON_CONTENT_TYPE, jsonReply, newRequestId, type Reply } from './reply.js';
-import type { ClusterInfo, EhpcEmulatorOptions, EmulatedCluster, EmulatedFault } from './types.js';
+import { compliantImagegw } from './fleet';
+import { errorReply, faultReply, JSON_CONTENT_TYPE, jsonReply, newRequestId, type Reply } from './reply';
+import type { ClusterInfo, EhpcEmulatorOptions, EmulatedCluster, EmulatedFault } from './types';
 
 interface Placed {
   cluster: EmulatedCluster;

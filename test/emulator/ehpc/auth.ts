@@ -4,8 +4,8 @@
  * timestamp window, nonce reuse. Version and Action are the dispatcher's business.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { rpcSignatureMatches, rpcStringToSign } from './signature.js';
-import type { EmulatorCredential } from './types.js';
+import { rpcSignatureMatches, rpcStringToSign } from './signature';
+import type { EmulatorCredential } from './types';
 
 export interface AuthFailure {
   code: string;

@@ -1,5 +1,5 @@
 /** Injected faults: per cluster, per region (ListClusters) and request-wide throttling. */
-import type { EmulatedFault, ThrottleOptions } from './types.js';
+import type { EmulatedFault, ThrottleOptions } from './types';
 
 interface Slot {
   fault: EmulatedFault;

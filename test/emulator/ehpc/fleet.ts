@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import type { EmulatedCluster, EmulatedFault } from './types.js';
+import type { EmulatedCluster, EmulatedFault } from './types';
 
 /** The short region codes E-HPC puts in cluster ids (`ehpc-hz-…` for cn-hangzhou). */
 const REGION_CODES: Readonly<Record<string, string>> = {

@@ -1,5 +1,5 @@
 /** The E-HPC emulator's public surface (tests and the demo import from here). */
-export { ERROR_CODES } from './codes.js';
+export { ERROR_CODES } from './codes';
 export {
   compliantImagegw,
   GATEWAY_SCENARIOS,
@@ -7,8 +7,8 @@ export {
   loadFleetFixture,
   regionCode,
   stableRequestId,
-} from './fleet.js';
-export { EHPC_API_VERSION, startEhpcEmulator } from './server.js';
+} from './fleet';
+export { EHPC_API_VERSION, startEhpcEmulator } from './server';
 export {
   collectRpcParams,
   popEncode,
@@ -17,5 +17,5 @@ export {
   rpcSignatureMatches,
   rpcStringToSign,
   signRpcQuery,
-} from './signature.js';
-export type * from './types.js';
+} from './signature';
+export type * from './types';

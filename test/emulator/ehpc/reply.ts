@@ -1,7 +1,7 @@
 /** What the emulator sends back, and the documented error body (spec/cloud-apis.md §1.4). */
 import { randomUUID } from 'node:crypto';
-import { errorCodeInfo } from './codes.js';
-import type { EmulatedFault } from './types.js';
+import { errorCodeInfo } from './codes';
+import type { EmulatedFault } from './types';
 
 export const JSON_CONTENT_TYPE = 'application/json;charset=utf-8';
 

@@ -6,12 +6,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { describeImageGatewayConfig, EmulatedFleet, listClusters, type PagingOptions } from './actions.js';
-import { DEFAULT_CREDENTIALS, RequestAuthenticator } from './auth.js';
-import { FaultBook, toFault } from './faults.js';
-import { errorReply, type Reply } from './reply.js';
-import { collectRpcParams } from './signature.js';
-import type { EhpcEmulator, EhpcEmulatorOptions, RecordedRequest } from './types.js';
+import { describeImageGatewayConfig, EmulatedFleet, listClusters, type PagingOptions } from './actions';
+import { DEFAULT_CREDENTIALS, RequestAuthenticator } from './auth';
+import { FaultBook, toFault } from './faults';
+import { errorReply, type Reply } from './reply';
+import { collectRpcParams } from './signature';
+import type { EhpcEmulator, EhpcEmulatorOptions, RecordedRequest } from './types';
 
 export const EHPC_API_VERSION = '2018-04-12';
 const DEFAULT_WINDOW_MS = 15 * 60_000;
