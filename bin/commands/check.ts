@@ -5,6 +5,9 @@ import type { ClusterResult, Finding } from '../../shared/audit/types';
 import { baselinePolicy, loadPolicyFile } from '../../shared/policy/load';
 import { emitReport, type ReportOptions, UsageError } from '../output';
 
+/** Saved files carry no region; overrides and waivers that name regions see this one. */
+const OFFLINE_REGION = 'offline';
+
 export interface CheckOptions extends ReportOptions {
   cluster?: string;
 }
@@ -15,19 +18,27 @@ export async function checkCommand(files: string[], options: CheckOptions): Prom
     throw new UsageError('--cluster applies to exactly one FILE');
   const policy = options.policy ? await loadPolicyFile(options.policy) : baselinePolicy();
   const startedAt = new Date();
+  // --now is the run's clock for waivers and staleness; the report's own times stay real.
+  const now = options.now ?? startedAt;
   const clusters: ClusterResult[] = [];
   const findings: Finding[] = [];
   let unreadable = 0;
   for (const file of files) {
     try {
       const saved = await readSavedConfig(file, options.cluster);
-      const found = evaluateGateway(
-        { clusterId: saved.clusterId, region: 'offline' },
+      const evaluation = evaluateGateway(
+        { clusterId: saved.clusterId, region: OFFLINE_REGION },
         saved.document,
         policy,
+        { now },
       );
-      findings.push(...found);
-      clusters.push({ clusterId: saved.clusterId, region: 'offline', status: clusterStatus(found) });
+      findings.push(...evaluation.findings);
+      clusters.push({
+        clusterId: saved.clusterId,
+        region: OFFLINE_REGION,
+        status: clusterStatus(evaluation.findings),
+        ...(evaluation.overrides.length > 0 ? { overrides: evaluation.overrides } : {}),
+      });
     } catch (error) {
       if (!(error instanceof SavedConfigError)) throw error;
       process.stderr.write(`imagegw-audit: ${error.message}\n`);

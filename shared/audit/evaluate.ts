@@ -1,18 +1,31 @@
-import { extractImagegw, readGateway } from '../gateway/read';
+import { extractImagegw, normalisedGatewayObject, readGateway } from '../gateway/read';
+import { parsePullUpdateTimeout } from '../policy/duration';
 import type { Policy } from '../policy/policy';
 import { maskUrlUserInfo } from '../redact';
-import { RULE_DEFAULT_SEVERITY } from '../rules/ids';
+import { customRuleFindings } from '../rules/custom';
+import { isRuleId, RULE_DEFAULT_SEVERITY } from '../rules/ids';
 import { RULES } from '../rules/index';
-import type { Rule, RuleFinding } from '../rules/rule';
+import type { Rule, RuleContext, RuleFinding } from '../rules/rule';
 import { fingerprint } from './fingerprint';
-import type { Finding } from './types';
+import { settingsFor } from './resolve-policy';
+import type { Finding, Severity } from './types';
+import { applyWaivers } from './waivers';
 
 export interface AuditSubject {
   clusterId: string;
   region: string;
 }
 
-function runRule(rule: Rule, ...args: Parameters<Rule['check']>): RuleFinding[] {
+export interface GatewayEvaluation {
+  findings: Finding[];
+  /** Overrides that applied to this cluster (`overrides[0]`), in order. */
+  overrides: string[];
+}
+
+function runRule(
+  rule: { id: string; check: Rule['check'] },
+  ...args: Parameters<Rule['check']>
+): RuleFinding[] {
   try {
     return rule.check(...args);
   } catch (error) {
@@ -22,33 +35,61 @@ function runRule(rule: Rule, ...args: Parameters<Rule['check']>): RuleFinding[] 
   }
 }
 
+function severityOf(policy: Policy, ruleId: string): Severity {
+  const chosen = policy.severity[ruleId];
+  if (chosen) return chosen;
+  if (isRuleId(ruleId)) return RULE_DEFAULT_SEVERITY[ruleId];
+  return policy.custom.find((rule) => rule.id === ruleId)?.severity ?? 'high';
+}
+
+function toFinding(subject: AuditSubject, ruleId: string, severity: Severity, found: RuleFinding): Finding {
+  // Masking happens here, once, so no rule can leak a password in a URL into a report.
+  const value = found.value === undefined ? undefined : maskUrlUserInfo(found.value);
+  return {
+    fingerprint: fingerprint(subject.clusterId, ruleId, found.field, found.identity ?? value ?? ''),
+    clusterId: subject.clusterId,
+    region: subject.region,
+    ruleId,
+    severity,
+    field: found.field,
+    ...(value === undefined ? {} : { value }),
+    ...(found.expected === undefined ? {} : { expected: maskUrlUserInfo(found.expected) }),
+    message: maskUrlUserInfo(found.message),
+    ...(found.registry === undefined ? {} : { registry: found.registry }),
+    waived: false,
+  };
+}
+
 /**
  * Judges one configuration document (a whole DescribeImageGatewayConfig body or a bare `Imagegw`)
- * against the policy. Pure: the same input gives the same findings, on every path.
+ * against the policy, with the run's clock. Pure: the same input gives the same findings on every
+ * path — scheduled, on-demand, chat and CLI all come through here, waivers included.
  */
 export function evaluateGateway(
   subject: AuditSubject,
   document: unknown,
   policy: Policy,
+  context: RuleContext,
   rules: readonly Rule[] = RULES,
-): Finding[] {
+): GatewayEvaluation {
   const gateway = readGateway(extractImagegw(document));
-  return rules.flatMap((rule) =>
-    runRule(rule, gateway, policy).map((found): Finding => {
-      // Masking happens here, once, so no rule can leak a password in a URL into a report.
-      const value = found.value === undefined ? undefined : maskUrlUserInfo(found.value);
-      return {
-        fingerprint: fingerprint(subject.clusterId, rule.id, found.field, found.identity ?? value ?? ''),
-        clusterId: subject.clusterId,
-        region: subject.region,
-        ruleId: rule.id,
-        severity: policy.severity[rule.id] ?? RULE_DEFAULT_SEVERITY[rule.id],
-        field: found.field,
-        ...(value === undefined ? {} : { value }),
-        ...(found.expected === undefined ? {} : { expected: found.expected }),
-        message: maskUrlUserInfo(found.message),
-        waived: false,
-      };
-    }),
+  const { settings, overrides } = settingsFor(policy, subject);
+  const findings = rules.flatMap((rule) =>
+    runRule(rule, gateway, settings, context).map((found) =>
+      toFinding(subject, rule.id, severityOf(policy, rule.id), found),
+    ),
   );
+  if (gateway.imagegw && policy.custom.length > 0) {
+    const pull = parsePullUpdateTimeout(gateway.imagegw.PullUpdateTimeout);
+    const normalised = normalisedGatewayObject(gateway, pull.ok ? pull.value : undefined);
+    for (const rule of policy.custom) {
+      const custom = { id: rule.id, check: () => customRuleFindings(rule, normalised) };
+      findings.push(
+        ...runRule(custom, gateway, settings, context).map((found) =>
+          toFinding(subject, rule.id, severityOf(policy, rule.id), found),
+        ),
+      );
+    }
+  }
+  return { findings: applyWaivers(findings, policy.waivers, context.now), overrides };
 }

@@ -6,6 +6,7 @@ import { redactSecrets } from '../redact';
 import { evaluateGateway } from './evaluate';
 import { buildReport, clusterStatus, newRunId } from './report';
 import type { ClusterError, ClusterResult, Finding, RegionResult, Report, RunMode } from './types';
+import { waiverNotices } from './waivers';
 
 export interface FleetAuditOptions {
   reader: EhpcReader;
@@ -18,6 +19,8 @@ export interface FleetAuditOptions {
   mode: RunMode;
   runId?: string;
   clock?: () => Date;
+  /** Overrides the clock for waiver expiry and staleness (the CLI's --now). */
+  now?: Date;
 }
 
 /** Turns any failure into the report's error record: the API's code, never a secret. */
@@ -60,6 +63,9 @@ function dedupe(listings: RegionListing[]): Listed[] {
 export async function runFleetAudit(options: FleetAuditOptions): Promise<Report> {
   const clock = options.clock ?? (() => new Date());
   const startedAt = clock();
+  // The run's clock for waivers and staleness: one instant for the whole run, so every cluster
+  // is judged alike however long the run takes.
+  const now = options.now ?? startedAt;
   const runId = options.runId ?? newRunId(startedAt);
   const regions = [...new Set(options.regions)];
   const configured = new Set(regions);
@@ -125,13 +131,18 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
             clusterId: summary.clusterId,
             region,
           });
-          const found = evaluateGateway(
+          const evaluation = evaluateGateway(
             { clusterId: summary.clusterId, region },
             response.body,
             options.policy,
+            { now },
           );
-          findings.push(...found);
-          clusters.push({ ...base, status: clusterStatus(found) });
+          findings.push(...evaluation.findings);
+          clusters.push({
+            ...base,
+            status: clusterStatus(evaluation.findings),
+            ...(evaluation.overrides.length > 0 ? { overrides: evaluation.overrides } : {}),
+          });
         } catch (error) {
           clusters.push({ ...base, status: 'error', error: toClusterError(error) });
         }
@@ -149,5 +160,6 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
     findings,
     regions: regionResults,
     incompleteReasons,
+    notices: waiverNotices(options.policy, now),
   });
 }

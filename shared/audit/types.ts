@@ -18,7 +18,18 @@ export interface Finding {
   value?: string;
   expected?: string;
   message: string;
+  /** The registry identity the finding is about (`docker.io`, `host:5000`), where there is one. */
+  registry?: string;
   waived: boolean;
+  /** The waiver that applies (a waived finding does not count as a violation). */
+  waiver?: WaiverRef;
+  /** The lapsed waiver that used to cover this finding. */
+  expiredWaiver?: WaiverRef;
+}
+
+export interface WaiverRef {
+  reason: string;
+  expires: string;
 }
 
 export type ClusterStatus = 'compliant' | 'violating' | 'error';
@@ -37,6 +48,8 @@ export interface ClusterResult {
   status: ClusterStatus;
   name?: string;
   error?: ClusterError;
+  /** Policy overrides that applied to this cluster, in order (`overrides[0]`). */
+  overrides?: string[];
 }
 
 export interface RegionResult {

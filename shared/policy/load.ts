@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import type { ValidateFunction } from 'ajv';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { BASELINE_POLICY_SOURCE, BASELINE_POLICY_YAML } from './baseline';
+import { compileCustomSchema } from './custom-schema';
 import { PolicyError, type PolicyIssue } from './errors';
 import { compilePolicy, type Policy } from './policy';
 import { policySchema } from './schema';
@@ -120,7 +122,28 @@ export function parsePolicy(text: string, file: string): Policy {
   const result = policySchema.safeParse(data);
   if (!result.success)
     throw new PolicyError(issuesFromZod(result.error, file, data, document.contents, lineCounter));
-  return compilePolicy(result.data, file, createHash('sha256').update(text).digest('hex'));
+  const schemaIssues: PolicyIssue[] = [];
+  const policy = compilePolicy(
+    result.data,
+    file,
+    createHash('sha256').update(text).digest('hex'),
+    (schema, index) => {
+      try {
+        return compileCustomSchema(schema);
+      } catch (error) {
+        const path = ['custom', index, 'schema'];
+        schemaIssues.push({
+          ...locate(file, lineCounter, nodeAt(document.contents, path)),
+          key: keyPath(path),
+          message: (error as Error).message,
+        });
+        return (() => true) as unknown as ValidateFunction;
+      }
+    },
+  );
+  // A custom rule that does not compile fails the whole policy: never half a policy.
+  if (schemaIssues.length > 0) throw new PolicyError(schemaIssues);
+  return policy;
 }
 
 export async function loadPolicyFile(path: string): Promise<Policy> {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../audit/types';
-import { isRuleId, RULE_IDS } from '../rules/ids';
+import { RULE_IDS } from '../rules/ids';
 import { parsePolicyDuration } from './duration';
+import { parseExpiry } from './expiry';
 import { parseAllowEntry } from './registry';
 
 /**
@@ -61,12 +62,50 @@ const allowEntry = z.string().superRefine((value, ctx) => {
 
 const severity = z.enum(SEVERITIES, { error: `expected one of: ${SEVERITIES.join(', ')}` });
 
-const ruleIdKey = z.string().refine(isRuleId, {
-  error: (issue) => `unknown rule id "${String(issue.input)}"; known ids: ${RULE_IDS.join(', ')}`,
+const RULE_FAMILIES = [...new Set([...RULE_IDS.map((id) => id.split('.')[0]), 'custom'])];
+
+/** `*` = any run of characters; anything else literal. Ids, regions and cluster names have no other syntax. */
+const glob = z.string().min(1, 'an empty pattern matches nothing; remove it');
+
+const expires = z
+  .string({ error: 'expected a date (2027-03-31) or an RFC 3339 time (2027-03-31T12:00:00Z)' })
+  .superRefine((value, ctx) => {
+    if (parseExpiry(value) === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a date (2027-03-31) or an RFC 3339 time (2027-03-31T12:00:00Z)`,
+      });
+    }
+  });
+
+const waiver = z.strictObject({
+  rule: z.string({ error: 'required: a rule id, or a family glob such as "transport.*"' }),
+  clusters: z.array(glob).min(1).optional(),
+  regions: z.array(glob).min(1).optional(),
+  registries: z.array(allowEntry).min(1).optional(),
+  reason: z
+    .string({ error: 'required: say why the finding is accepted (at least 10 characters)' })
+    .refine(
+      (reason) => reason.trim().length >= 10,
+      'give a reason of at least 10 characters: who accepted what, and why',
+    ),
+  expires,
 });
 
-export const policySchema = z.strictObject({
-  version: z.literal(1, { error: 'version is required and must be 1' }),
+const customRule = z.strictObject({
+  id: z
+    .string()
+    .regex(
+      /^custom\.[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*$/,
+      'a custom rule id must look like custom.my-rule',
+    ),
+  severity,
+  description: z.string().min(1),
+  schema: z.record(z.string(), z.unknown()),
+});
+
+/** The sections of a policy that rules read; overrides replace them whole for matching clusters. */
+const ruleSections = {
   registries: z
     .strictObject({
       allow: z.array(allowEntry).optional(),
@@ -80,7 +119,65 @@ export const policySchema = z.strictObject({
       imageExpiration: imageExpirationBounds.optional(),
     })
     .optional(),
-  severity: z.record(ruleIdKey, severity).optional(),
-});
+  mongodb: z
+    .strictObject({ forbidInlineCredentials: z.boolean().optional(), requireTls: z.boolean().optional() })
+    .optional(),
+  config: z.strictObject({ maxAge: duration.optional() }).optional(),
+};
+
+const override = z
+  .strictObject({
+    clusters: z.array(glob).min(1).optional(),
+    regions: z.array(glob).min(1).optional(),
+    set: z.strictObject(ruleSections),
+  })
+  .refine((value) => value.clusters !== undefined || value.regions !== undefined, {
+    message: 'give clusters, regions or both: an override for every cluster is just the base policy',
+  });
+
+export const policySchema = z
+  .strictObject({
+    version: z.literal(1, { error: 'version is required and must be 1' }),
+    ...ruleSections,
+    severity: z.record(z.string(), severity).optional(),
+    waivers: z.array(waiver).optional(),
+    overrides: z.array(override).optional(),
+    custom: z.array(customRule).optional(),
+  })
+  .superRefine((policy, ctx) => {
+    // Rule ids are checked against the built-in table plus this policy's own custom rules.
+    const known = new Set<string>([...RULE_IDS, ...(policy.custom ?? []).map((rule) => rule.id)]);
+    const knownList = [...known].join(', ');
+    for (const id of Object.keys(policy.severity ?? {})) {
+      if (!known.has(id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['severity', id],
+          message: `unknown rule id "${id}"; known ids: ${knownList}`,
+        });
+    }
+    (policy.waivers ?? []).forEach((entry, index) => {
+      const family = /^([a-z]+)\.\*$/.exec(entry.rule)?.[1];
+      const ok = family ? RULE_FAMILIES.includes(family) : known.has(entry.rule);
+      if (!ok) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['waivers', index, 'rule'],
+          message: `unknown rule "${entry.rule}": give a rule id (${knownList}) or a family glob (${RULE_FAMILIES.map((f) => `${f}.*`).join(', ')})`,
+        });
+      }
+    });
+    const ids = (policy.custom ?? []).map((rule) => rule.id);
+    ids.forEach((id, index) => {
+      if (ids.indexOf(id) !== index)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['custom', index, 'id'],
+          message: `custom rule id "${id}" is defined twice`,
+        });
+    });
+  });
 
 export type PolicyDocument = z.infer<typeof policySchema>;
+export type RuleSections = Pick<PolicyDocument, keyof typeof ruleSections>;
+export const RULE_SECTION_NAMES = Object.keys(ruleSections) as (keyof typeof ruleSections)[];

@@ -1,5 +1,5 @@
 import type { Gateway } from '../gateway/read';
-import type { Policy } from '../policy/policy';
+import type { RuleSettings } from '../policy/policy';
 import type { RuleId } from './ids';
 
 /** What a rule reports; the engine adds cluster, region, severity and fingerprint. */
@@ -12,6 +12,13 @@ export interface RuleFinding {
   identity?: string;
   expected?: string;
   message: string;
+  /** The registry identity the finding is about, where there is one (waivers can name registries). */
+  registry?: string;
+}
+
+export interface RuleContext {
+  /** The run's clock: staleness is judged against it, never against the wall clock. */
+  now: Date;
 }
 
 /** A rule is data plus a pure function (cdk-nag style). A rule that throws becomes a finding. */
@@ -19,7 +26,7 @@ export interface Rule {
   id: RuleId;
   /** One line: why the rule exists. */
   summary: string;
-  check(gateway: Gateway, policy: Policy): RuleFinding[];
+  check(gateway: Gateway, settings: RuleSettings, context: RuleContext): RuleFinding[];
 }
 
 /** Renders a config value for a finding: strings as they are, everything else as JSON. */

@@ -46,13 +46,13 @@ export function withLocation(location: Record<string, unknown>, overrides: Recor
   });
 }
 
-export function audit(imagegw: unknown, policyText = STRICT_POLICY, wrap = true): Finding[] {
+export const TEST_NOW = new Date('2026-12-03T12:00:00Z');
+
+export function audit(imagegw: unknown, policyText = STRICT_POLICY, wrap = true, now = TEST_NOW): Finding[] {
   const policy = parsePolicy(policyText, 'test-policy.yaml');
-  return evaluateGateway(
-    { clusterId: 'ehpc-hz-test', region: 'cn-hangzhou' },
-    wrap ? { RequestId: 'r', Imagegw: imagegw } : imagegw,
-    policy,
-  );
+  const document = wrap ? { RequestId: 'r', Imagegw: imagegw } : imagegw;
+  return evaluateGateway({ clusterId: 'ehpc-hz-test', region: 'cn-hangzhou' }, document, policy, { now })
+    .findings;
 }
 
 /** `ruleId@field` pairs, sorted: what a test compares against its expectation. */
