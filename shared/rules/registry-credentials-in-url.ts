@@ -1,3 +1,4 @@
+import { registryOf } from './registry-fields';
 import type { Rule } from './rule';
 
 /** User info is judged on its own: a password in a URL is a defect even when the host is invalid. */
@@ -24,7 +25,8 @@ export const registryCredentialsInUrl: Rule = {
           field: `${location.path}.URL`,
           value: url,
           expected: 'a URL without user info; give registry credentials to the gateway another way',
-          message: `URL carries user info (credentials) before its host`,
+          message: 'URL carries user info (credentials) before its host',
+          ...registryOf(location.fields),
         },
       ];
     });

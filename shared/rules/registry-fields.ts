@@ -50,3 +50,24 @@ export function registryFields(gateway: Gateway): RegistryField[] {
   }
   return fields;
 }
+
+/**
+ * The registry a location actually pulls from: its URL's host when a URL is given (it overrides
+ * `https://<Location>`), else its Location. Undefined when that value cannot be read.
+ */
+export function locationRegistry(fields: Record<string, unknown>): string | undefined {
+  const { Location, URL } = fields;
+  if (typeof URL === 'string' && URL !== '') {
+    const url = parseRegistryUrl(URL);
+    return url.ok ? url.value.address.identity : undefined;
+  }
+  if (typeof Location !== 'string') return undefined;
+  const location = parseLocation(Location);
+  return location.ok ? location.value.identity : undefined;
+}
+
+/** `{ registry }` for a finding about this location, or nothing when its registry cannot be read. */
+export function registryOf(fields: Record<string, unknown>): { registry?: string } {
+  const registry = locationRegistry(fields);
+  return registry === undefined ? {} : { registry };
+}

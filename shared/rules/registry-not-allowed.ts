@@ -20,6 +20,7 @@ export const registryNotAllowed: Rule = {
           field,
           value: raw,
           identity: parsed.value.identity,
+          registry: parsed.value.identity,
           expected,
           message: `${what} ${parsed.value.identity} is not an allowed registry`,
         },

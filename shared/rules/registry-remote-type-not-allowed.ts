@@ -1,3 +1,4 @@
+import { registryOf } from './registry-fields';
 import type { Rule } from './rule';
 
 export const registryRemoteTypeNotAllowed: Rule = {
@@ -15,6 +16,7 @@ export const registryRemoteTypeNotAllowed: Rule = {
           value: remoteType,
           expected: `one of: ${allowed.join(', ')}`,
           message: `RemoteType "${remoteType}" is not allowed`,
+          ...registryOf(location.fields),
         },
       ];
     });

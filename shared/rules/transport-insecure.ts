@@ -1,4 +1,5 @@
 import { parseRegistryUrl } from '../policy/registry';
+import { registryOf } from './registry-fields';
 import type { Rule, RuleFinding } from './rule';
 
 /**
@@ -40,7 +41,8 @@ export const transportInsecure: Rule = {
           message: `Authentication is "${Authentication}", not https`,
         });
       }
-      return findings;
+      // Each finding names the registry the location pulls from, so a waiver can name it.
+      return findings.map((finding) => ({ ...finding, ...registryOf(location.fields) }));
     });
   },
 };
