@@ -36,7 +36,11 @@ function program(setExit: (code: number) => void): Command {
       .command('check')
       .description('audit saved DescribeImageGatewayConfig responses offline, no cloud access')
       .argument('<files...>', 'saved configurations (JSON)')
-      .option('--cluster <id>', 'cluster id for a single FILE'),
+      .option('--cluster <id>', 'cluster id for a single FILE')
+      .option(
+        '--region <region>',
+        'region the saved files belong to, for region-scoped overrides and waivers',
+      ),
   ).action(async (files: string[], options: CheckOptions) => setExit(await checkCommand(files, options)));
 
   withReportOptions(

@@ -5,11 +5,12 @@ import type { ClusterResult, Finding } from '../../shared/audit/types';
 import { baselinePolicy, loadPolicyFile } from '../../shared/policy/load';
 import { emitReport, type ReportOptions, UsageError } from '../output';
 
-/** Saved files carry no region; overrides and waivers that name regions see this one. */
+/** The region of a saved file without `--region` or a `RegionId` of its own. */
 const OFFLINE_REGION = 'offline';
 
 export interface CheckOptions extends ReportOptions {
   cluster?: string;
+  region?: string;
 }
 
 /** Offline audit of saved configurations; a broken file is reported and the others still audited. */
@@ -26,16 +27,14 @@ export async function checkCommand(files: string[], options: CheckOptions): Prom
   for (const file of files) {
     try {
       const saved = await readSavedConfig(file, options.cluster);
-      const evaluation = evaluateGateway(
-        { clusterId: saved.clusterId, region: OFFLINE_REGION },
-        saved.document,
-        policy,
-        { now },
-      );
+      const region = options.region ?? saved.region ?? OFFLINE_REGION;
+      const evaluation = evaluateGateway({ clusterId: saved.clusterId, region }, saved.document, policy, {
+        now,
+      });
       findings.push(...evaluation.findings);
       clusters.push({
         clusterId: saved.clusterId,
-        region: OFFLINE_REGION,
+        region,
         status: clusterStatus(evaluation.findings),
         ...(evaluation.overrides.length > 0 ? { overrides: evaluation.overrides } : {}),
       });

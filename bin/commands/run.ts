@@ -52,7 +52,7 @@ export async function resolveRunInputs(options: RunOptions, env: Env): Promise<R
 
 export function auditFleet(
   inputs: RunInputs,
-  options: Pick<RunOptions, 'concurrency'>,
+  options: Pick<RunOptions, 'concurrency' | 'now'>,
   mode: 'run' | 'demo',
 ): Promise<Report> {
   return runFleetAudit({
@@ -62,6 +62,7 @@ export function auditFleet(
     ...(inputs.clusterIds ? { clusterIds: inputs.clusterIds } : {}),
     concurrency: options.concurrency ?? 4,
     mode,
+    ...(options.now ? { now: options.now } : {}),
   });
 }
 

@@ -3,8 +3,8 @@
  * with the JSON report. A thin shell over the same audit service as the timer function.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { ConfigError, type Env, parseRegions } from '../../shared/config';
-import { lazyAuditService, type ReaderFactory } from '../../shared/fc/audit-service';
+import { ConfigError, parseRegions } from '../../shared/config';
+import { type HandlerDeps, lazyAuditService } from '../../shared/fc/audit-service';
 import {
   credentialsFromContext,
   EventError,
@@ -17,11 +17,7 @@ import {
 import { PolicyError } from '../../shared/policy/errors';
 import { redactSecrets } from '../../shared/redact';
 
-export interface AuditApiDeps {
-  env: Env;
-  baseDir?: string;
-  readerFactory?: ReaderFactory;
-}
+export type AuditApiDeps = HandlerDeps;
 
 /** E-HPC 1.0 cluster ids (`ehpc-hz-FYUr32****`); checked before any API call is made with one. */
 const CLUSTER_ID = /^ehpc-[a-z0-9]+-[A-Za-z0-9]{1,64}$/;

@@ -3,18 +3,11 @@
  * event, run the audit with this invocation's role credentials, post the summary, return it.
  */
 import { createHash } from 'node:crypto';
-import type { Env } from '../../shared/config';
-import { lazyAuditService, type ReaderFactory } from '../../shared/fc/audit-service';
+import { type HandlerDeps, lazyAuditService } from '../../shared/fc/audit-service';
 import { credentialsFromContext, type FcContext, parseTimerEvent } from '../../shared/fc/events';
 import { type DeliveryResult, postRunSummary, runSummaryPayload } from '../../shared/notify/summary-webhook';
 
-export interface ScheduledAuditDeps {
-  env: Env;
-  /** Where relative policy paths resolve: the bundle's own folder in FC. */
-  baseDir?: string;
-  readerFactory?: ReaderFactory;
-  fetch?: typeof fetch;
-}
+export type ScheduledAuditDeps = HandlerDeps & { fetch?: typeof fetch };
 
 /**
  * FC retries a failed async invocation with the same event: a run id derived from the trigger

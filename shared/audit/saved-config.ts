@@ -5,6 +5,8 @@ import { isPlainObject } from '../gateway/read';
 export interface SavedConfig {
   file: string;
   clusterId: string;
+  /** A top-level `RegionId` in the file, if it has one. */
+  region?: string;
   document: unknown;
 }
 
@@ -38,5 +40,11 @@ export async function readSavedConfig(file: string, clusterId?: string): Promise
       `${file}: expected a JSON object, not ${Array.isArray(document) ? 'an array' : typeof document}`,
     );
   const ownId = typeof document.ClusterId === 'string' && document.ClusterId ? document.ClusterId : undefined;
-  return { file, clusterId: clusterId ?? ownId ?? basename(file).replace(/\.json$/i, ''), document };
+  const region = typeof document.RegionId === 'string' && document.RegionId ? document.RegionId : undefined;
+  return {
+    file,
+    clusterId: clusterId ?? ownId ?? basename(file).replace(/\.json$/i, ''),
+    ...(region ? { region } : {}),
+    document,
+  };
 }

@@ -27,6 +27,7 @@ export function createAuditService(
   config: FunctionConfig,
   policy: Policy,
   readerFactory: ReaderFactory = defaultReaderFactory,
+  clock?: () => Date,
 ) {
   return {
     config,
@@ -34,6 +35,7 @@ export function createAuditService(
     run(request: AuditRequest): Promise<Report> {
       return runFleetAudit({
         reader: readerFactory(request.credentials, config.endpointFor),
+        ...(clock ? { clock } : {}),
         policy,
         regions: request.regions ?? config.regions,
         ...(request.clusterIds ? { clusterIds: request.clusterIds } : {}),
@@ -52,7 +54,12 @@ export interface ServiceDeps {
   /** Where a relative IMAGEGW_POLICY_FILE resolves: the bundle's own folder in FC. */
   baseDir: string;
   readerFactory?: ReaderFactory;
+  /** The run's clock (waiver expiry, staleness); tests pin it, production uses the real time. */
+  clock?: () => Date;
 }
+
+/** What a function's `createHandler` takes; `baseDir` defaults to the bundle's own folder. */
+export type HandlerDeps = Omit<ServiceDeps, 'baseDir'> & { baseDir?: string };
 
 /**
  * Configuration and policy are read once per function instance, on first use; a failure is not
@@ -64,7 +71,7 @@ export function lazyAuditService(deps: ServiceDeps): (context: { region?: string
     service ??= (async () => {
       const config = functionConfig(deps.env, context.region);
       const policy = await resolvePolicy(config.policy, deps.baseDir);
-      return createAuditService(config, policy, deps.readerFactory);
+      return createAuditService(config, policy, deps.readerFactory, deps.clock);
     })();
     service.catch(() => {
       service = undefined;

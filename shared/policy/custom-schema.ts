@@ -4,8 +4,19 @@ import Ajv2020 from 'ajv/dist/2020';
 /**
  * Custom rules are JSON Schema draft 2020-12, evaluated with ajv (spec/policy.md). One instance
  * serves every policy; `allErrors` so that each failing field becomes its own finding.
+ * Unknown keywords are errors (a misspelt `patern` would otherwise check nothing), but the
+ * type-strictness checks are off: the spec's own example (`items: { properties: … }` without a
+ * `type`) is a valid, common way to write a schema.
  */
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+const ajv = new Ajv2020({
+  allErrors: true,
+  strictSchema: true,
+  strictNumbers: true,
+  strictTypes: false,
+  strictTuples: false,
+  strictRequired: false,
+  allowUnionTypes: true,
+});
 
 export class CustomSchemaError extends Error {
   override readonly name = 'CustomSchemaError';
