@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, TOOL_VERSION } from '../shared/audit/report';
 import { ConfigError } from '../shared/config';
 import { PolicyError } from '../shared/policy/errors';
+import { policyJsonSchema } from '../shared/policy/json-schema';
 import { loadPolicyFile } from '../shared/policy/load';
 import { redactSecrets } from '../shared/redact';
 import { UnsupportedFormatError } from '../shared/report/index';
@@ -78,6 +79,13 @@ function program(setExit: (code: number) => void): Command {
     .action(async (file: string) => {
       await loadPolicyFile(file);
       process.stdout.write(`${file}: valid\n`);
+      setExit(EXIT.ok);
+    });
+  policy
+    .command('schema')
+    .description("print the policy's JSON Schema (also committed as policy.schema.json)")
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
       setExit(EXIT.ok);
     });
   return cli;

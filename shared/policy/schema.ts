@@ -22,6 +22,10 @@ const duration = z
   .superRefine((value, ctx) => {
     const parsed = parsePolicyDuration(value);
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
+  })
+  .meta({
+    description: 'A duration: number-unit pairs, units s m h d (45s, 30m, 12h, 90d, 1d12h)',
+    pattern: '^([0-9]+[smhd])+$',
   });
 
 function checkBounds(
@@ -55,14 +59,39 @@ const imageExpirationBounds = z
   })
   .superRefine(checkBounds);
 
-const allowEntry = z.string().superRefine((value, ctx) => {
-  const parsed = parseAllowEntry(value);
-  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `"${value}" ${parsed.reason}` });
-});
+const allowEntry = z
+  .string()
+  .superRefine((value, ctx) => {
+    const parsed = parseAllowEntry(value);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `"${value}" ${parsed.reason}` });
+  })
+  .meta({
+    description: 'A registry: host, host:port, *.domain or *.domain:port (no scheme, path or user info)',
+  });
 
 const severity = z.enum(SEVERITIES, { error: `expected one of: ${SEVERITIES.join(', ')}` });
 
 const RULE_FAMILIES = [...new Set([...RULE_IDS.map((id) => id.split('.')[0]), 'custom'])];
+const CUSTOM_ID = /^custom\.[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*$/;
+const BUILT_IN = new Set<string>(RULE_IDS);
+
+/**
+ * Checked field by field, so one policy run reports every unknown id alongside every other
+ * problem; whether a `custom.*` id is defined in this policy is checked once the rest is valid.
+ */
+const ruleReference = (allowFamily: boolean) =>
+  z.string().superRefine((id, ctx) => {
+    const family = /^([a-z]+)\.\*$/.exec(id)?.[1];
+    if (allowFamily && family !== undefined && RULE_FAMILIES.includes(family)) return;
+    if (BUILT_IN.has(id) || CUSTOM_ID.test(id)) return;
+    const families = allowFamily
+      ? ` or a family glob (${RULE_FAMILIES.map((f) => `${f}.*`).join(', ')})`
+      : '';
+    ctx.addIssue({
+      code: 'custom',
+      message: `unknown rule id "${id}"; give one of ${RULE_IDS.join(', ')}, a custom.* id${families}`,
+    });
+  });
 
 /** `*` = any run of characters; anything else literal. Ids, regions and cluster names have no other syntax. */
 const glob = z.string().min(1, 'an empty pattern matches nothing; remove it');
@@ -79,7 +108,7 @@ const expires = z
   });
 
 const waiver = z.strictObject({
-  rule: z.string({ error: 'required: a rule id, or a family glob such as "transport.*"' }),
+  rule: ruleReference(true),
   clusters: z.array(glob).min(1).optional(),
   regions: z.array(glob).min(1).optional(),
   registries: z.array(allowEntry).min(1).optional(),
@@ -93,12 +122,7 @@ const waiver = z.strictObject({
 });
 
 const customRule = z.strictObject({
-  id: z
-    .string()
-    .regex(
-      /^custom\.[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*$/,
-      'a custom rule id must look like custom.my-rule',
-    ),
+  id: z.string().regex(CUSTOM_ID, 'a custom rule id must look like custom.my-rule'),
   severity,
   description: z.string().min(1),
   schema: z.record(z.string(), z.unknown()),
@@ -139,31 +163,28 @@ export const policySchema = z
   .strictObject({
     version: z.literal(1, { error: 'version is required and must be 1' }),
     ...ruleSections,
-    severity: z.record(z.string(), severity).optional(),
+    severity: z.record(ruleReference(false), severity).optional(),
     waivers: z.array(waiver).optional(),
     overrides: z.array(override).optional(),
     custom: z.array(customRule).optional(),
   })
   .superRefine((policy, ctx) => {
-    // Rule ids are checked against the built-in table plus this policy's own custom rules.
-    const known = new Set<string>([...RULE_IDS, ...(policy.custom ?? []).map((rule) => rule.id)]);
-    const knownList = [...known].join(', ');
+    const custom = new Set((policy.custom ?? []).map((rule) => rule.id));
+    const undefinedCustom = (id: string) => id.startsWith('custom.') && !id.endsWith('.*') && !custom.has(id);
     for (const id of Object.keys(policy.severity ?? {})) {
-      if (!known.has(id))
+      if (undefinedCustom(id))
         ctx.addIssue({
           code: 'custom',
           path: ['severity', id],
-          message: `unknown rule id "${id}"; known ids: ${knownList}`,
+          message: `no custom rule "${id}" is defined in custom:`,
         });
     }
     (policy.waivers ?? []).forEach((entry, index) => {
-      const family = /^([a-z]+)\.\*$/.exec(entry.rule)?.[1];
-      const ok = family ? RULE_FAMILIES.includes(family) : known.has(entry.rule);
-      if (!ok) {
+      if (undefinedCustom(entry.rule)) {
         ctx.addIssue({
           code: 'custom',
           path: ['waivers', index, 'rule'],
-          message: `unknown rule "${entry.rule}": give a rule id (${knownList}) or a family glob (${RULE_FAMILIES.map((f) => `${f}.*`).join(', ')})`,
+          message: `no custom rule "${entry.rule}" is defined in custom:`,
         });
       }
     });
