@@ -116,7 +116,13 @@ export function parsePolicy(text: string, file: string): Policy {
       }),
     );
   }
-  const data: unknown = document.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    // A bounded alias count: a "billion laughs" document is refused instead of expanded.
+    data = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new PolicyError([{ file, message: `cannot be read: ${(error as Error).message.split('\n')[0]}` }]);
+  }
   if (data === null || data === undefined)
     throw new PolicyError([{ file, message: 'the policy is empty; it needs at least "version: 1"' }]);
   const result = policySchema.safeParse(data);
