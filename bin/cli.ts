@@ -7,16 +7,15 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, TOOL_VERSION } from '../shared/audit/report';
 import { ConfigError } from '../shared/config';
 import { PolicyError } from '../shared/policy/errors';
-import { PolicyTestError } from '../shared/policy-test/cases';
 import { policyJsonSchema } from '../shared/policy/json-schema';
 import { loadPolicyFile } from '../shared/policy/load';
+import { PolicyTestError } from '../shared/policy-test/cases';
 import { redactSecrets } from '../shared/redact';
-import { UnsupportedFormatError } from '../shared/report/index';
 import { type CheckOptions, checkCommand } from './commands/check';
 import { demoCommand } from './commands/demo';
+import { policyTestCommand } from './commands/policy-test';
 import { type RunOptions, runCommand } from './commands/run';
 import { parseNow, reportOptions, UsageError } from './output';
-import { policyTestCommand } from './commands/policy-test';
 
 function withReportOptions(command: Command): Command {
   for (const option of reportOptions()) command.addOption(option);
@@ -88,8 +87,12 @@ function program(setExit: (code: number) => void): Command {
     .description('run policy test cases (*.case.yaml: a saved configuration and the findings expected of it)')
     .argument('<dir>')
     .option('--policy <file>', 'the policy under test (default: DIR/policy.yaml)')
-    .addOption(new Option('--now <time>', 'the clock for cases that give none (RFC 3339)').argParser(parseNow))
-    .action(async (dir: string, options: { policy?: string; now?: Date }) => setExit(await policyTestCommand(dir, options)));
+    .addOption(
+      new Option('--now <time>', 'the clock for cases that give none (RFC 3339)').argParser(parseNow),
+    )
+    .action(async (dir: string, options: { policy?: string; now?: Date }) =>
+      setExit(await policyTestCommand(dir, options)),
+    );
   policy
     .command('schema')
     .description("print the policy's JSON Schema (also committed as policy.schema.json)")
@@ -102,7 +105,7 @@ function program(setExit: (code: number) => void): Command {
 
 /** Known failures become one line; anything else is a bug, shown redacted (with a stack on --debug). */
 function describeFailure(error: unknown): string {
-  const known = [PolicyError, PolicyTestError, UsageError, ConfigError, UnsupportedFormatError];
+  const known = [PolicyError, PolicyTestError, UsageError, ConfigError];
   if (known.some((type) => error instanceof type)) return (error as Error).message;
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return `unexpected error: ${text}`;

@@ -48,7 +48,6 @@ export function reportOptions() {
 /** Prints the report, writes `--out`, and returns the exit status of spec/report.md. */
 export async function emitReport(report: Report, options: ReportOptions): Promise<number> {
   const format = options.format ?? (process.stdout.isTTY ? 'table' : 'json');
-  // Render everything before writing anything, so an unsupported format fails cleanly.
   const stdoutText = formatReport(report, format);
   const fileText = options.out ? formatReport(report, formatForFile(options.out, format)) : undefined;
   process.stdout.write(stdoutText);

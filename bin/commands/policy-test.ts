@@ -6,7 +6,10 @@ import { loadCases, runCase } from '../../shared/policy-test/cases';
 import { UsageError } from '../output';
 
 /** `policy test DIR`: runs every `*.case.yaml` in DIR against the policy; exit 1 when any fails. */
-export async function policyTestCommand(dir: string, options: { policy?: string; now?: Date }): Promise<number> {
+export async function policyTestCommand(
+  dir: string,
+  options: { policy?: string; now?: Date },
+): Promise<number> {
   const policyFile = options.policy ?? join(dir, 'policy.yaml');
   if (!options.policy && !existsSync(policyFile)) {
     throw new UsageError(`${dir}: no policy.yaml in the directory; give --policy FILE`);
@@ -24,7 +27,8 @@ export async function policyTestCommand(dir: string, options: { policy?: string;
     failed += 1;
     process.stdout.write(`FAIL ${result.name} (${result.file})\n`);
     for (const missing of result.missing) process.stdout.write(`  expected, not found: ${missing}\n`);
-    for (const unexpected of result.unexpected) process.stdout.write(`  found, not expected: ${unexpected}\n`);
+    for (const unexpected of result.unexpected)
+      process.stdout.write(`  found, not expected: ${unexpected}\n`);
   }
   process.stdout.write(`${cases.length - failed} passed, ${failed} failed (policy ${policyFile})\n`);
   return failed > 0 ? EXIT.findings : EXIT.ok;

@@ -1,31 +1,29 @@
 import type { Report } from '../audit/types';
+import { formatJunit } from './junit';
+import { formatMarkdown } from './markdown';
+import { formatSarif } from './sarif';
 import { formatTable } from './table';
 
 export const REPORT_FORMATS = ['json', 'table', 'markdown', 'sarif', 'junit'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-/** Formats this version renders; the others are named by the spec and arrive with the next release. */
-const formatters: Partial<Record<ReportFormat, (report: Report) => string>> = {
+const formatters: Record<ReportFormat, (report: Report) => string> = {
   json: (report) => `${JSON.stringify(report, null, 2)}\n`,
   table: formatTable,
+  markdown: formatMarkdown,
+  sarif: formatSarif,
+  junit: formatJunit,
 };
 
-export class UnsupportedFormatError extends Error {
-  override readonly name = 'UnsupportedFormatError';
-}
-
 export function formatReport(report: Report, format: ReportFormat): string {
-  const formatter = formatters[format];
-  if (!formatter) {
-    throw new UnsupportedFormatError(`report format "${format}" is not available yet; use json or table`);
-  }
-  return formatter(report);
+  return formatters[format](report);
 }
 
 const EXTENSION_FORMATS: Record<string, ReportFormat> = {
   '.json': 'json',
   '.txt': 'table',
   '.md': 'markdown',
+  '.markdown': 'markdown',
   '.sarif': 'sarif',
   '.xml': 'junit',
 };

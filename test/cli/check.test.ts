@@ -105,4 +105,18 @@ describe('imagegw-audit check', () => {
     expect(badNow.stderr).toContain('RFC 3339');
     expect(badNow.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('writes every format, picking the --out format from the extension', async () => {
+    const dir = tempDir();
+    const sarif = join(dir, 'report.sarif');
+    const junit = join(dir, 'junit.xml');
+    const markdown = await runCli(['check', '--policy', EXAMPLE_POLICY, '--format', 'markdown', '--out', sarif, DOC_EXAMPLE]);
+    expect(markdown.code).toBe(1);
+    expect(markdown.stdout).toMatch(/^# imagegw-audit check /);
+    const log = JSON.parse(readFileSync(sarif, 'utf8')) as { version: string; runs: { results: { ruleId: string }[] }[] };
+    expect(log.version).toBe('2.1.0');
+    expect(log.runs[0]?.results.map((result) => result.ruleId)).toContain('registry.invalid');
+    await runCli(['check', '--policy', EXAMPLE_POLICY, '--format', 'json', '--out', junit, DOC_EXAMPLE]);
+    expect(readFileSync(junit, 'utf8')).toMatch(/^<\?xml[^>]*\?>\s*<testsuites/);
+  });
 });

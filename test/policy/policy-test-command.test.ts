@@ -26,7 +26,10 @@ describe('imagegw-audit policy test', () => {
   it('fails, naming the case, when a case expects a finding that does not occur', async () => {
     const dir = copySuite();
     const file = join(dir, 'compliant-acr.case.yaml');
-    const text = readFileSync(file, 'utf8').replace('expect: []', 'expect:\n  - { rule: transport.insecure, field: Locations.LocationInfo[0].URL }');
+    const text = readFileSync(file, 'utf8').replace(
+      'expect: []',
+      'expect:\n  - { rule: transport.insecure, field: Locations.LocationInfo[0].URL }',
+    );
     writeFileSync(file, text);
     const result = await runCli(['policy', 'test', dir, '--policy', POLICY]);
     expect(result.code).toBe(1);
@@ -47,7 +50,10 @@ describe('imagegw-audit policy test', () => {
 
   it('reports a malformed case or a missing policy as bad input (exit 2), naming the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'policy-tests-bad-'));
-    writeFileSync(join(dir, 'broken.case.yaml'), 'config: x.json\nexpect: [ { rule: transport.insecure } ]\n');
+    writeFileSync(
+      join(dir, 'broken.case.yaml'),
+      'config: x.json\nexpect: [ { rule: transport.insecure } ]\n',
+    );
     const noPolicy = await runCli(['policy', 'test', dir]);
     expect(noPolicy.code).toBe(2);
     expect(noPolicy.stderr).toContain('no policy.yaml in the directory; give --policy FILE');
