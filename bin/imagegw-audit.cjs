@@ -10,10 +10,25 @@ if (!existsSync(bundle)) {
   );
   process.exit(2);
 }
+
+// A reader that goes away (`| head`) is not an error of ours: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+/** Resolves once everything written to `stream` so far has been handed to the OS. */
+const flushed = (stream) => new Promise((resolve) => stream.write('', resolve));
+
 require(bundle)
   .main(process.argv)
-  .then((code) => {
-    // Exit explicitly: pooled keep-alive sockets of the HTTP clients would otherwise hold the
-    // process open. stdout and stderr are synchronous for files and pipes on Linux.
+  .then(async (code) => {
+    process.exitCode = code;
+    // Exit explicitly, or pooled keep-alive sockets of the HTTP clients hold the process open;
+    // but only after stdout and stderr are flushed: pipe writes are asynchronous, and exiting
+    // early cuts a large report short (`| jq` would see broken JSON).
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
     process.exit(code);
   });

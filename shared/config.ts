@@ -33,27 +33,78 @@ export function parseRegions(text: string, source: string): string[] {
 }
 
 /**
+ * One endpoint URL, checked strictly before any request is signed: pop-core appends the signed
+ * query (key id, token, signature) to it, and Node prints a URL it cannot parse in a warning, so
+ * a malformed endpoint would put secrets on stderr. Nothing of the given text is echoed back
+ * beyond its scheme and host, since it may itself hold a password.
+ */
+export function checkEndpointUrl(text: string, source: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  const shape = 'give an endpoint such as https://ehpc-vpc.cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000';
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+    throw new ConfigError(`${source}: not an http(s) URL; ${shape}`);
+  }
+  if (url.username || url.password || text.slice(0, text.indexOf(url.host) + 1).includes('@')) {
+    throw new ConfigError(
+      `${source}: an endpoint must not carry user info; credentials come from the environment`,
+    );
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    throw new ConfigError(
+      `${source}: ${url.protocol}//${url.host} must be given without a path, query or fragment`,
+    );
+  }
+  return `${url.protocol}//${url.host}`;
+}
+
+export interface Endpoints {
+  endpointFor: (region: string) => string;
+  /** Regions named by `region=URL` pairs; a caller checks them against the audited regions. */
+  namedRegions: string[];
+}
+
+/**
  * An E-HPC endpoint setting: one URL for every region (a VPC endpoint, an emulator), or
  * `region=URL` pairs separated by commas. Without one, each region uses its public endpoint.
  */
-export function parseEndpoints(text: string | undefined, source: string): (region: string) => string {
-  const fallback = (region: string) => `https://ehpc.${region}.aliyuncs.com`;
-  if (!text?.trim()) return fallback;
-  const checkUrl = (url: string) => {
-    if (!/^https?:\/\/[^\s/]+/.test(url)) throw new ConfigError(`${source}: "${url}" is not an http(s) URL`);
-    return url.replace(/\/+$/, '');
-  };
-  if (!text.includes('=')) {
-    const url = checkUrl(text.trim());
-    return () => url;
+export function parseEndpoints(text: string | undefined, source: string): Endpoints {
+  const publicEndpoint = (region: string) => `https://ehpc.${region}.aliyuncs.com`;
+  if (!text?.trim()) return { endpointFor: publicEndpoint, namedRegions: [] };
+  const pairs = text.split(',').map((part) => part.trim());
+  // Pairs start with a region id; a URL starts with a scheme. Decide on that, not on "=", which
+  // a URL (or a password in one) may contain.
+  if (!pairs.every((pair) => /^[a-z]{2,}(-[a-z0-9]+)+=/.test(pair))) {
+    if (pairs.length > 1)
+      throw new ConfigError(`${source}: give one URL, or region=URL pairs separated by commas`);
+    const url = checkEndpointUrl(text.trim(), source);
+    return { endpointFor: () => url, namedRegions: [] };
   }
   const byRegion = new Map<string, string>();
-  for (const pair of text.split(',')) {
-    const [region, url] = pair.split(/=(.*)/s).map((part) => part.trim());
-    if (!region || !url) throw new ConfigError(`${source}: "${pair}" is not region=URL`);
-    byRegion.set(region, checkUrl(url));
+  for (const pair of pairs) {
+    const split = pair.indexOf('=');
+    const region = pair.slice(0, split);
+    if (byRegion.has(region)) throw new ConfigError(`${source}: ${region} is given twice`);
+    byRegion.set(region, checkEndpointUrl(pair.slice(split + 1), `${source} (${region})`));
   }
-  return (region) => byRegion.get(region) ?? fallback(region);
+  return {
+    endpointFor: (region) => byRegion.get(region) ?? publicEndpoint(region),
+    namedRegions: [...byRegion.keys()],
+  };
+}
+
+/** A `region=URL` pair for a region that is not audited is a typo that would send calls elsewhere. */
+export function checkEndpointRegions(endpoints: Endpoints, regions: readonly string[], source: string): void {
+  const unknown = endpoints.namedRegions.filter((region) => !regions.includes(region));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `${source}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not among the audited regions (${regions.join(', ')})`,
+    );
+  }
 }
 
 /** Static keys for the CLI: from the standard Alibaba Cloud variables. */
@@ -98,6 +149,18 @@ export interface FunctionConfig {
   concurrency: number;
 }
 
+/**
+ * The audit API's bearer tokens (comma-separated, two while rotating). Read on its own and never
+ * throwing, so that a request is authenticated before anything else of the configuration — and
+ * its possible errors — is looked at.
+ */
+export function apiTokensFromEnv(env: Env): string[] {
+  return (env.IMAGEGW_API_TOKENS ?? '')
+    .split(',')
+    .map((token) => token.trim())
+    .filter(Boolean);
+}
+
 /** Configuration of the Function Compute functions; `fcRegion` is the function's own region. */
 export function functionConfig(env: Env, fcRegion?: string): FunctionConfig {
   const parsed = functionEnvSchema.safeParse(env);
@@ -114,19 +177,19 @@ export function functionConfig(env: Env, fcRegion?: string): FunctionConfig {
   const webhookUrl = vars.IMAGEGW_WEBHOOK_URL?.trim();
   if (webhookUrl && !/^https?:\/\//.test(webhookUrl))
     throw new ConfigError('IMAGEGW_WEBHOOK_URL: not an http(s) URL');
+  const regions = parseRegions(regionsText, vars.IMAGEGW_REGIONS ? 'IMAGEGW_REGIONS' : 'the function region');
+  const endpoints = parseEndpoints(vars.IMAGEGW_ENDPOINT, 'IMAGEGW_ENDPOINT');
+  checkEndpointRegions(endpoints, regions, 'IMAGEGW_ENDPOINT');
   return {
-    regions: parseRegions(regionsText, vars.IMAGEGW_REGIONS ? 'IMAGEGW_REGIONS' : 'the function region'),
-    endpointFor: parseEndpoints(vars.IMAGEGW_ENDPOINT, 'IMAGEGW_ENDPOINT'),
+    regions,
+    endpointFor: endpoints.endpointFor,
     policy: vars.IMAGEGW_POLICY?.trim()
       ? { text: vars.IMAGEGW_POLICY }
       : vars.IMAGEGW_POLICY_FILE?.trim()
         ? { file: vars.IMAGEGW_POLICY_FILE.trim() }
         : undefined,
     ...(webhookUrl ? { webhookUrl } : {}),
-    apiTokens: (vars.IMAGEGW_API_TOKENS ?? '')
-      .split(',')
-      .map((token) => token.trim())
-      .filter(Boolean),
+    apiTokens: apiTokensFromEnv(env),
     concurrency: vars.IMAGEGW_CONCURRENCY ? Number(vars.IMAGEGW_CONCURRENCY) : 4,
   };
 }

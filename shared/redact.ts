@@ -14,6 +14,20 @@ export function maskUrlUserInfo(text: string): string {
   });
 }
 
+/**
+ * Masks the credentials of one configuration value that is (or tries to be) a URL or URI: the user
+ * info is everything between the scheme (if any) and the LAST `@`, since a password may itself hold
+ * `@`, `#`, `/`, `:` or white space. Over-masking a malformed value is the safe failure.
+ */
+export function maskSecretValue(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at === -1) return value;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
+  const userInfo = value.slice(scheme.length, at);
+  const colon = userInfo.indexOf(':');
+  return `${scheme}${colon >= 0 ? `${userInfo.slice(0, colon)}:***` : '***'}${value.slice(at)}`;
+}
+
 /** Removes signed query strings, echoed strings to sign, key ids and URL passwords. */
 export function redactSecrets(text: string): string {
   return maskUrlUserInfo(

@@ -3,6 +3,7 @@ import type { Report } from '../../shared/audit/types';
 import {
   ConfigError,
   type Credentials,
+  checkEndpointRegions,
   credentialsFromEnv,
   type Env,
   parseEndpoints,
@@ -40,7 +41,9 @@ export async function resolveRunInputs(options: RunOptions, env: Env): Promise<R
   if (!regionsText)
     throw new ConfigError('no regions: give --regions cn-hangzhou,… or set ALIBABA_CLOUD_REGION_ID');
   const regions = parseRegions(regionsText, options.regions ? '--regions' : 'ALIBABA_CLOUD_REGION_ID');
-  const endpointFor = parseEndpoints(options.endpoint, '--endpoint');
+  const endpoints = parseEndpoints(options.endpoint, '--endpoint');
+  checkEndpointRegions(endpoints, regions, '--endpoint');
+  const { endpointFor } = endpoints;
   const credentials = credentialsFromEnv(env);
   const policy = options.policy ? await loadPolicyFile(options.policy) : baselinePolicy();
   const clusterIds = options.clusters

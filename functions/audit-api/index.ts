@@ -3,7 +3,7 @@
  * with the JSON report. A thin shell over the same audit service as the timer function.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { ConfigError, parseRegions } from '../../shared/config';
+import { apiTokensFromEnv, ConfigError, parseRegions } from '../../shared/config';
 import { type HandlerDeps, lazyAuditService } from '../../shared/fc/audit-service';
 import {
   credentialsFromContext,
@@ -22,7 +22,11 @@ export type AuditApiDeps = HandlerDeps;
 /** E-HPC 1.0 cluster ids (`ehpc-hz-FYUr32****`); checked before any API call is made with one. */
 const CLUSTER_ID = /^ehpc-[a-z0-9]+-[A-Za-z0-9]{1,64}$/;
 
-const ROUTES: Record<string, readonly string[]> = { '/audit': ['GET'], '/healthz': ['GET'] };
+// A Map, not an object literal: a path like /__proto__ or /constructor must not find a route.
+const ROUTES = new Map<string, readonly string[]>([
+  ['/audit', ['GET']],
+  ['/healthz', ['GET']],
+]);
 
 function tokenMatches(given: string, tokens: readonly string[]): boolean {
   const candidate = Buffer.from(given);
@@ -54,15 +58,15 @@ export function createHandler(deps: AuditApiDeps) {
   const getService = lazyAuditService({ ...deps, baseDir: deps.baseDir ?? __dirname });
 
   async function route(request: HttpRequest, context: FcContext): Promise<HttpResponse> {
-    const methods = ROUTES[request.path];
+    const methods = ROUTES.get(request.path);
     if (!methods) return jsonResponse(404, { error: `no route ${request.path}` });
     if (!methods.includes(request.method))
       return jsonResponse(405, { error: `${request.method} is not allowed on ${request.path}` });
     if (request.path === '/healthz') return jsonResponse(200, { ok: true });
 
-    const audit = await getService(context);
-    const refused = authorise(request, audit.config.apiTokens);
+    const refused = authorise(request, apiTokensFromEnv(deps.env));
     if (refused) return refused;
+    const audit = await getService(context);
 
     const cluster = request.query.cluster;
     if (cluster !== undefined && !CLUSTER_ID.test(cluster)) {
@@ -88,9 +92,11 @@ export function createHandler(deps: AuditApiDeps) {
       return await route(parseHttpEvent(event), context);
     } catch (error) {
       if (error instanceof EventError) return jsonResponse(400, { error: error.message });
-      // Misconfiguration of the function itself: the operator needs the message; it holds no secret.
-      if (error instanceof ConfigError || error instanceof PolicyError)
-        return jsonResponse(500, { error: error.message });
+      // Misconfiguration of the function itself, shown only to an authenticated caller (the check
+      // runs before configuration is loaded) and redacted like any output.
+      if (error instanceof ConfigError || error instanceof PolicyError) {
+        return jsonResponse(500, { error: redactSecrets(error.message) });
+      }
       const message = error instanceof Error ? error.message : String(error);
       console.error(`[${context.requestId}] ${redactSecrets(message)}`);
       return jsonResponse(500, { error: 'internal error', requestId: context.requestId });

@@ -1,7 +1,7 @@
 import { extractImagegw, normalisedGatewayObject, readGateway } from '../gateway/read';
 import { parsePullUpdateTimeout } from '../policy/duration';
 import type { Policy } from '../policy/policy';
-import { maskUrlUserInfo } from '../redact';
+import { maskSecretValue, maskUrlUserInfo } from '../redact';
 import { customRuleFindings } from '../rules/custom';
 import { isRuleId, RULE_DEFAULT_SEVERITY } from '../rules/ids';
 import { RULES } from '../rules/index';
@@ -42,9 +42,18 @@ function severityOf(policy: Policy, ruleId: string): Severity {
   return policy.custom.find((rule) => rule.id === ruleId)?.severity ?? 'high';
 }
 
+/**
+ * Masking happens here, once, so no rule can leak a password into a report: the value is masked
+ * as a URL (last `@`), and every copy of the raw value inside the message or expectation is
+ * replaced by the masked one before a general pass over the text.
+ */
+function maskFindingText(raw: string | undefined, text: string): string {
+  const replaced = raw && raw.includes('@') ? text.split(raw).join(maskSecretValue(raw)) : text;
+  return maskUrlUserInfo(replaced);
+}
+
 function toFinding(subject: AuditSubject, ruleId: string, severity: Severity, found: RuleFinding): Finding {
-  // Masking happens here, once, so no rule can leak a password in a URL into a report.
-  const value = found.value === undefined ? undefined : maskUrlUserInfo(found.value);
+  const value = found.value === undefined ? undefined : maskSecretValue(found.value);
   return {
     fingerprint: fingerprint(subject.clusterId, ruleId, found.field, found.identity ?? value ?? ''),
     clusterId: subject.clusterId,
@@ -53,8 +62,8 @@ function toFinding(subject: AuditSubject, ruleId: string, severity: Severity, fo
     severity,
     field: found.field,
     ...(value === undefined ? {} : { value }),
-    ...(found.expected === undefined ? {} : { expected: maskUrlUserInfo(found.expected) }),
-    message: maskUrlUserInfo(found.message),
+    ...(found.expected === undefined ? {} : { expected: maskFindingText(found.value, found.expected) }),
+    message: maskFindingText(found.value, found.message),
     ...(found.registry === undefined ? {} : { registry: found.registry }),
     waived: false,
   };

@@ -8,6 +8,7 @@
  * redacted EhpcApiErrors.
  */
 import RPCClient from '@alicloud/pop-core';
+import { checkEndpointUrl } from '../config';
 import { classifyRejection, type EhpcAction, EhpcApiError, type EhpcCallContext } from './errors';
 import type { ClusterSummary, EhpcReader, GatewayConfigResponse, RegionListing } from './port';
 import { type RetryOptions, retryPolicy, withRetry } from './retry';
@@ -124,7 +125,19 @@ export function createEhpcClient(options: EhpcClientOptions): EhpcReader {
         detail: 'no access key configured',
       });
     }
-    const endpoint = options.endpointFor(context.region);
+    let endpoint: string;
+    try {
+      // Checked here too, whatever the caller did: a malformed endpoint makes Node print the
+      // signed URL (key id, token) in a warning.
+      endpoint = checkEndpointUrl(options.endpointFor(context.region), `endpoint of ${context.region}`);
+    } catch (error) {
+      throw new EhpcApiError({
+        ...context,
+        kind: 'config',
+        retryable: false,
+        detail: (error as Error).message,
+      });
+    }
     let client = clients.get(endpoint);
     if (!client) {
       const config: RPCClient.Config = {

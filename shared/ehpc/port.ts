@@ -31,4 +31,11 @@ export interface EhpcReader {
   describeImageGatewayConfig(cluster: { clusterId: string; region: string }): Promise<GatewayConfigResponse>;
 }
 
-export type EhpcErrorKind = 'api' | 'timeout' | 'network' | 'bad-response' | 'credentials' | 'unknown';
+export type EhpcErrorKind =
+  | 'api'
+  | 'timeout'
+  | 'network'
+  | 'bad-response'
+  | 'credentials'
+  | 'config'
+  | 'unknown';

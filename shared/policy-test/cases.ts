@@ -63,7 +63,11 @@ export async function loadCase(file: string): Promise<PolicyTestCase> {
     ...(cluster ? { cluster } : {}),
     ...(region ? { region } : {}),
     ...(now ? { now: new Date(now) } : {}),
-    expect: expect.map((finding) => ({ rule: finding.rule, field: finding.field, waived: finding.waived ?? false })),
+    expect: expect.map((finding) => ({
+      rule: finding.rule,
+      field: finding.field,
+      waived: finding.waived ?? false,
+    })),
   };
 }
 
@@ -72,7 +76,9 @@ export async function loadCases(dir: string): Promise<PolicyTestCase[]> {
   try {
     names = (await readdir(dir)).filter((name) => name.endsWith(CASE_SUFFIX)).sort();
   } catch (error) {
-    throw new PolicyTestError(`${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : 'cannot read'}`);
+    throw new PolicyTestError(
+      `${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : 'cannot read'}`,
+    );
   }
   if (names.length === 0) throw new PolicyTestError(`${dir}: no test cases (files ending in ${CASE_SUFFIX})`);
   return Promise.all(names.map((name) => loadCase(join(dir, name))));
@@ -101,12 +107,17 @@ function difference(left: readonly string[], right: readonly string[]): string[]
   });
 }
 
-export async function runCase(testCase: PolicyTestCase, policy: Policy, defaultNow: Date): Promise<CaseResult> {
+export async function runCase(
+  testCase: PolicyTestCase,
+  policy: Policy,
+  defaultNow: Date,
+): Promise<CaseResult> {
   let saved: Awaited<ReturnType<typeof readSavedConfig>>;
   try {
     saved = await readSavedConfig(testCase.configFile, testCase.cluster);
   } catch (error) {
-    if (error instanceof SavedConfigError) throw new PolicyTestError(`${testCase.file}: config: ${error.message}`);
+    if (error instanceof SavedConfigError)
+      throw new PolicyTestError(`${testCase.file}: config: ${error.message}`);
     throw error;
   }
   const subject = { clusterId: saved.clusterId, region: testCase.region ?? saved.region ?? 'offline' };
@@ -115,5 +126,11 @@ export async function runCase(testCase: PolicyTestCase, policy: Policy, defaultN
   const expected = testCase.expect.map((finding) => key(finding.rule, finding.field, finding.waived));
   const missing = difference(expected, produced);
   const unexpected = difference(produced, expected);
-  return { name: testCase.name, file: testCase.file, passed: missing.length === 0 && unexpected.length === 0, missing, unexpected };
+  return {
+    name: testCase.name,
+    file: testCase.file,
+    passed: missing.length === 0 && unexpected.length === 0,
+    missing,
+    unexpected,
+  };
 }

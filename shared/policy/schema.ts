@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../audit/types';
+import { maskSecretValue } from '../redact';
 import { RULE_IDS } from '../rules/ids';
 import { parsePolicyDuration } from './duration';
 import { parseExpiry } from './expiry';
@@ -63,7 +64,7 @@ const allowEntry = z
   .string()
   .superRefine((value, ctx) => {
     const parsed = parseAllowEntry(value);
-    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `"${value}" ${parsed.reason}` });
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `"${maskSecretValue(value)}" ${parsed.reason}` });
   })
   .meta({
     description: 'A registry: host, host:port, *.domain or *.domain:port (no scheme, path or user info)',

@@ -1,5 +1,6 @@
 import { REQUIRED_FIELDS, REQUIRED_LOCATION_FIELDS } from '../gateway/read';
 import { parseImageExpiration, parsePullUpdateTimeout } from '../policy/duration';
+import { MONGODB_URI_EXAMPLE, maskMongoUri, parseMongoUri } from './mongodb-uri';
 import { type Rule, type RuleFinding, showValue } from './rule';
 
 // E-HPC writes `2018-07-18T17:46:47` (no zone, zone undocumented); accept that and ISO zone forms.
@@ -21,8 +22,6 @@ function isValidDateTime(value: string): boolean {
     date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60
   );
 }
-
-const MONGODB_SCHEME = /^mongodb(\+srv)?:\/\/\S+$/;
 
 function invalid(field: string, value: unknown, message: string, expected?: string): RuleFinding {
   return { field, value: showValue(value), message, ...(expected ? { expected } : {}) };
@@ -85,19 +84,16 @@ export const configInvalid: Rule = {
         );
       }
     }
-    if (
-      MongoDBURI !== undefined &&
-      MongoDBURI !== null &&
-      (typeof MongoDBURI !== 'string' || !MONGODB_SCHEME.test(MongoDBURI))
-    ) {
-      findings.push(
-        invalid(
-          'MongoDBURI',
-          MongoDBURI,
-          'MongoDBURI is not a mongodb:// or mongodb+srv:// URI',
-          'mongodb://host[:port]/…',
-        ),
-      );
+    if (MongoDBURI !== undefined && MongoDBURI !== null) {
+      // The same reader as the mongodb rules; the value is masked here because an unreadable URI
+      // can hide a password where generic URL masking does not look (`mongodb://u:pa/ss@host`).
+      const parsed = parseMongoUri(MongoDBURI);
+      if (!parsed.ok) {
+        findings.push({
+          ...invalid('MongoDBURI', MongoDBURI, `MongoDBURI ${parsed.reason}`, MONGODB_URI_EXAMPLE),
+          ...(typeof MongoDBURI === 'string' ? { value: maskMongoUri(MongoDBURI) } : {}),
+        });
+      }
     }
     if (
       DefaultImageLocation !== undefined &&

@@ -10,10 +10,14 @@ export const RULE_DEFAULT_SEVERITY = {
   'registry.invalid': 'high',
   'registry.credentials-in-url': 'high',
   'registry.remote-type-not-allowed': 'medium',
+  'registry.default-undefined': 'low',
   'transport.insecure': 'high',
   'timeout.pull-update-out-of-bounds': 'medium',
   'timeout.image-expiration-out-of-bounds': 'medium',
+  'mongodb.inline-credentials': 'high',
+  'mongodb.tls-disabled': 'medium',
   'config.invalid': 'high',
+  'config.stale': 'low',
 } as const satisfies Record<string, Severity>;
 
 export type RuleId = keyof typeof RULE_DEFAULT_SEVERITY;

@@ -1,6 +1,10 @@
 import { configInvalid } from './config-invalid';
+import { configStale } from './config-stale';
 import type { RuleId } from './ids';
+import { mongodbInlineCredentials } from './mongodb-inline-credentials';
+import { mongodbTlsDisabled } from './mongodb-tls-disabled';
 import { registryCredentialsInUrl } from './registry-credentials-in-url';
+import { registryDefaultUndefined } from './registry-default-undefined';
 import { registryInvalid } from './registry-invalid';
 import { registryNotAllowed } from './registry-not-allowed';
 import { registryRemoteTypeNotAllowed } from './registry-remote-type-not-allowed';
@@ -15,9 +19,13 @@ export const RULES: readonly Rule[] = [
   registryCredentialsInUrl,
   registryNotAllowed,
   registryRemoteTypeNotAllowed,
+  registryDefaultUndefined,
   transportInsecure,
   pullUpdateOutOfBounds,
   imageExpirationOutOfBounds,
+  mongodbInlineCredentials,
+  mongodbTlsDisabled,
+  configStale,
 ];
 
 export function ruleById(id: RuleId): Rule | undefined {

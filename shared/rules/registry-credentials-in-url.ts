@@ -1,16 +1,15 @@
+import { parseRegistryUrl } from '../policy/registry';
 import { registryOf } from './registry-fields';
 import type { Rule } from './rule';
 
-/** User info is judged on its own: a password in a URL is a defect even when the host is invalid. */
+/**
+ * User info is judged on its own: a password in a URL is a defect even when the URL is otherwise
+ * unreadable. When the URL does not parse (a `#` or a space in the password breaks it), any `@`
+ * counts: a registry URL has no other use for one.
+ */
 function hasUserInfo(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    return parsed.username !== '' || parsed.password !== '';
-  } catch {
-    // Unparseable URLs are registry.invalid; an "@" before the first "/" after the scheme still
-    // means credentials were written into it.
-    return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url);
-  }
+  const parsed = parseRegistryUrl(url);
+  return parsed.ok ? parsed.value.userInfo : url.includes('@');
 }
 
 export const registryCredentialsInUrl: Rule = {

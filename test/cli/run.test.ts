@@ -135,6 +135,36 @@ describe('imagegw-audit run against the E-HPC emulator', () => {
       CREDENTIALS_ENV,
     );
     expect(badEndpoint.code).toBe(2);
-    expect(badEndpoint.stderr).toContain('--endpoint: "ehpc.example" is not an http(s) URL');
+    expect(badEndpoint.stderr).toContain('--endpoint: not an http(s) URL');
+  });
+
+  it.each([
+    'http://127.0.0.1:abc',
+    'http://host:443x',
+    'http://[::1',
+    'http://user:pa/ss@127.0.0.1:1',
+    'http://user:Endp=ointPw2@127.0.0.1:1',
+    'http://127.0.0.1:1/path?x=1',
+    'ftp://127.0.0.1',
+  ])('refuses the malformed endpoint %s before signing anything, echoing no secret', async (endpoint) => {
+    const token = 'STSTOKENmustNOTleak';
+    const result = await runCli(['run', '--regions', 'cn-hangzhou', '--endpoint', endpoint], {
+      ...CREDENTIALS_ENV,
+      ALIBABA_CLOUD_SECURITY_TOKEN: token,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    for (const secret of [token, KEY.accessKeyId, 'pa/ss', 'ointPw2', 'Signature']) {
+      expect(result.stdout + result.stderr).not.toContain(secret);
+    }
+  });
+
+  it('refuses a region=URL pair for a region that is not audited (a typo would reach the public API)', async () => {
+    const result = await runCli(
+      ['run', '--regions', 'cn-hangzhou', '--endpoint', 'cn-hangzou=http://127.0.0.1:1'],
+      CREDENTIALS_ENV,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--endpoint: cn-hangzou is not among the audited regions (cn-hangzhou)');
   });
 });

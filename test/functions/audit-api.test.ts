@@ -131,4 +131,29 @@ describe('audit-api handler', () => {
     );
     expect(response.statusCode).toBe(200);
   });
+
+  it('answers 404 for paths that are names on an object prototype', async () => {
+    const handler = createHandler({ env });
+    for (const path of ['/__proto__', '/constructor', '/toString', '/hasOwnProperty']) {
+      expect((await handler(httpEvent({ path }), fcContext(ROLE))).statusCode).toBe(404);
+    }
+  });
+
+  it('authenticates before reading its configuration, so anonymous callers learn nothing of it', async () => {
+    const broken = {
+      ...env,
+      IMAGEGW_POLICY: 'version: 1\nregistries:\n  allow: ["admin:Hunter2Pw@docker.io"]\n',
+    };
+    const handler = createHandler({ env: broken });
+    const anonymous = await handler(httpEvent({ path: '/audit' }), fcContext(ROLE));
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.body).not.toMatch(/policy|allow/);
+    const authenticated = await handler(
+      httpEvent({ path: '/audit', headers: bearer(TOKEN) }),
+      fcContext(ROLE),
+    );
+    expect(authenticated.statusCode).toBe(500);
+    expect(authenticated.body).toContain('registries.allow[0]');
+    expect(authenticated.body).not.toContain('Hunter2Pw');
+  });
 });

@@ -35,10 +35,17 @@ export function compliantGateway(overrides: Record<string, unknown> = {}): Recor
   };
 }
 
+/**
+ * A compliant gateway plus the location under test, second (`Locations.LocationInfo[1]`), so the
+ * compliant first location keeps DefaultImageLocation defined whatever the test does to its own.
+ */
 export function withLocation(location: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
+  const base = compliantGateway();
+  const first = (base.Locations as { LocationInfo: unknown[] }).LocationInfo[0];
   return compliantGateway({
     Locations: {
       LocationInfo: [
+        first,
         { URL: '', RemoteType: 'dockerv2', Location: 'docker.io', Authentication: 'https', ...location },
       ],
     },

@@ -28,7 +28,7 @@ describe('imagegw-audit policy test', () => {
     const file = join(dir, 'compliant-acr.case.yaml');
     const text = readFileSync(file, 'utf8').replace(
       'expect: []',
-      'expect:\n  - { rule: transport.insecure, field: Locations.LocationInfo[0].URL }',
+      'expect:\n  - { rule: transport.insecure, field: "Locations.LocationInfo[0].URL" }',
     );
     writeFileSync(file, text);
     const result = await runCli(['policy', 'test', dir, '--policy', POLICY]);

@@ -48,7 +48,7 @@ const property = (element: XmlElement, name: string) =>
   descendantsNamed(element, 'property').find((candidate) => candidate.attributes.name === name)?.attributes
     .value;
 
-const ruleIds = [...RULES.map((rule) => rule.id), 'config.stale', 'custom.require-mirror'];
+const ruleIds = [...RULES.map((rule) => rule.id), 'custom.require-mirror'];
 
 describe('formatJunit', () => {
   it('is well-formed XML with a testsuites root', () => {

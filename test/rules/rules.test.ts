@@ -5,9 +5,9 @@ import { RULE_DEFAULT_SEVERITY } from '../../shared/rules/ids';
 import { RULES } from '../../shared/rules/index';
 import { audit, compliantGateway, ruleFields, STRICT_POLICY, withLocation } from '../helpers/audit';
 
-const URL0 = 'Locations.LocationInfo[0].URL';
-const LOC0 = 'Locations.LocationInfo[0].Location';
-const AUTH0 = 'Locations.LocationInfo[0].Authentication';
+const URL1 = 'Locations.LocationInfo[1].URL';
+const LOC1 = 'Locations.LocationInfo[1].Location';
+const AUTH1 = 'Locations.LocationInfo[1].Authentication';
 
 describe('rule table', () => {
   it('implements exactly the rule ids of the table, each with its default severity', () => {
@@ -17,10 +17,14 @@ describe('rule table', () => {
       'registry.invalid': 'high',
       'registry.credentials-in-url': 'high',
       'registry.remote-type-not-allowed': 'medium',
+      'registry.default-undefined': 'low',
       'transport.insecure': 'high',
       'timeout.pull-update-out-of-bounds': 'medium',
       'timeout.image-expiration-out-of-bounds': 'medium',
+      'mongodb.inline-credentials': 'high',
+      'mongodb.tls-disabled': 'medium',
       'config.invalid': 'high',
+      'config.stale': 'low',
     });
   });
 
@@ -36,8 +40,8 @@ describe('the E-HPC documentation example', () => {
 
   it('is registry.invalid on its masked Location and URL, and nothing else', () => {
     expect(ruleFields(audit(example, STRICT_POLICY, false))).toEqual([
-      `registry.invalid@${LOC0}`,
-      `registry.invalid@${URL0}`,
+      'registry.invalid@Locations.LocationInfo[0].Location',
+      'registry.invalid@Locations.LocationInfo[0].URL',
     ]);
   });
 });
@@ -48,19 +52,19 @@ describe('registry.not-allowed and the traps allow-lists fall into', () => {
     [
       'host that merely ends with the allowed domain',
       { Location: 'evilcr.aliyuncs.com' },
-      [`registry.not-allowed@${LOC0}`],
+      [`registry.not-allowed@${LOC1}`],
     ],
-    ['wildcard apex', { Location: 'cr.aliyuncs.com' }, [`registry.not-allowed@${LOC0}`]],
+    ['wildcard apex', { Location: 'cr.aliyuncs.com' }, [`registry.not-allowed@${LOC1}`]],
     [
       'allowed name followed by another domain',
       { URL: 'https://docker.io.evil.example' },
-      [`registry.not-allowed@${URL0}`],
+      [`registry.not-allowed@${URL1}`],
     ],
-    ['look-alike with a dash', { Location: 'evil-docker.io' }, [`registry.not-allowed@${LOC0}`]],
+    ['look-alike with a dash', { Location: 'evil-docker.io' }, [`registry.not-allowed@${LOC1}`]],
     [
       'user info before the real host',
       { URL: 'https://docker.io@evil.example' },
-      [`registry.credentials-in-url@${URL0}`, `registry.not-allowed@${URL0}`],
+      [`registry.credentials-in-url@${URL1}`, `registry.not-allowed@${URL1}`],
     ],
     ['Docker Hub alias registry-1.docker.io', { Location: 'registry-1.docker.io' }, []],
     ['Docker Hub alias index.docker.io in a URL', { URL: 'https://index.docker.io/v2/' }, []],
@@ -68,18 +72,18 @@ describe('registry.not-allowed and the traps allow-lists fall into', () => {
     [
       'non-default port on an entry without a port',
       { Location: 'docker.io:5000' },
-      [`registry.not-allowed@${LOC0}`],
+      [`registry.not-allowed@${LOC1}`],
     ],
     ['the allowed port', { Location: 'registry.example.com:5000' }, []],
     [
       'another port than the allowed one',
       { Location: 'registry.example.com:5001' },
-      [`registry.not-allowed@${LOC0}`],
+      [`registry.not-allowed@${LOC1}`],
     ],
     [
       'the host of a port-bound entry without a port',
       { Location: 'registry.example.com' },
-      [`registry.not-allowed@${LOC0}`],
+      [`registry.not-allowed@${LOC1}`],
     ],
     ['upper-case host', { Location: 'DOCKER.IO', URL: 'HTTPS://Registry-1.Docker.IO' }, []],
     ['trailing slashes on a Location', { Location: 'docker.io//' }, []],
@@ -91,6 +95,7 @@ describe('registry.not-allowed and the traps allow-lists fall into', () => {
 
   it('checks DefaultImageLocation against the allow-list too', () => {
     expect(ruleFields(audit(compliantGateway({ DefaultImageLocation: 'quay.io' })))).toEqual([
+      'registry.default-undefined@DefaultImageLocation',
       'registry.not-allowed@DefaultImageLocation',
     ]);
   });
@@ -112,27 +117,30 @@ describe('registry.not-allowed and the traps allow-lists fall into', () => {
     const noAllow = 'version: 1\n';
     const emptyAllow = 'version: 1\nregistries:\n  allow: []\n';
     expect(audit(withLocation({ Location: 'anything.example' }), noAllow)).toEqual([]);
+    // Every registry named is refused: the default, both Locations and the first location's URL.
     expect(ruleFields(audit(withLocation({ Location: 'docker.io' }), emptyAllow))).toEqual([
       'registry.not-allowed@DefaultImageLocation',
-      `registry.not-allowed@${LOC0}`,
+      'registry.not-allowed@Locations.LocationInfo[0].Location',
+      'registry.not-allowed@Locations.LocationInfo[0].URL',
+      `registry.not-allowed@${LOC1}`,
     ]);
   });
 });
 
 describe('registry.invalid', () => {
   const cases: [string, Record<string, unknown>, string[]][] = [
-    ['masked host in a Location', { Location: 'regi****.docker.io' }, [`registry.invalid@${LOC0}`]],
+    ['masked host in a Location', { Location: 'regi****.docker.io' }, [`registry.invalid@${LOC1}`]],
     [
       'masked host in a URL (the WHATWG parser accepts it)',
       { URL: 'https://regi****.docker-cn.com' },
-      [`registry.invalid@${URL0}`],
+      [`registry.invalid@${URL1}`],
     ],
-    ['a scheme inside Location', { Location: 'https://docker.io' }, [`registry.invalid@${LOC0}`]],
-    ['a path inside Location', { Location: 'docker.io/library' }, [`registry.invalid@${LOC0}`]],
-    ['an empty Location', { Location: '' }, [`registry.invalid@${LOC0}`]],
-    ['white space around a Location', { Location: ' docker.io' }, [`registry.invalid@${LOC0}`]],
-    ['a URL without a scheme', { URL: 'docker.io' }, [`registry.invalid@${URL0}`]],
-    ['a URL with another scheme', { URL: 'ftp://docker.io' }, [`registry.invalid@${URL0}`]],
+    ['a scheme inside Location', { Location: 'https://docker.io' }, [`registry.invalid@${LOC1}`]],
+    ['a path inside Location', { Location: 'docker.io/library' }, [`registry.invalid@${LOC1}`]],
+    ['an empty Location', { Location: '' }, [`registry.invalid@${LOC1}`]],
+    ['white space around a Location', { Location: ' docker.io' }, [`registry.invalid@${LOC1}`]],
+    ['a URL without a scheme', { URL: 'docker.io' }, [`registry.invalid@${URL1}`]],
+    ['a URL with another scheme', { URL: 'ftp://docker.io' }, [`registry.invalid@${URL1}`]],
   ];
   it.each(cases)('%s', (_name, location, expected) => {
     expect(ruleFields(audit(withLocation(location)))).toEqual(expected);
@@ -153,14 +161,14 @@ describe('registry.credentials-in-url', () => {
     const findings = audit(
       withLocation({ URL: 'https://robot:s3cr3t-pass@registry.cn-hangzhou.cr.aliyuncs.com' }),
     );
-    expect(ruleFields(findings)).toEqual([`registry.credentials-in-url@${URL0}`]);
+    expect(ruleFields(findings)).toEqual([`registry.credentials-in-url@${URL1}`]);
     expect(JSON.stringify(findings)).not.toContain('s3cr3t-pass');
     expect(findings[0]?.value).toBe('https://robot:***@registry.cn-hangzhou.cr.aliyuncs.com');
   });
 
   it('flags credentials even when the host is invalid', () => {
     const findings = audit(withLocation({ URL: 'https://u:p4ss@regi****.docker.io' }));
-    expect(ruleFields(findings)).toEqual([`registry.credentials-in-url@${URL0}`, `registry.invalid@${URL0}`]);
+    expect(ruleFields(findings)).toEqual([`registry.credentials-in-url@${URL1}`, `registry.invalid@${URL1}`]);
     expect(JSON.stringify(findings)).not.toContain('p4ss');
   });
 });
@@ -168,10 +176,10 @@ describe('registry.credentials-in-url', () => {
 describe('registry.remote-type-not-allowed', () => {
   it('allows dockerv2 by default and flags others exactly', () => {
     expect(ruleFields(audit(withLocation({ RemoteType: 'dockerhub' })))).toEqual([
-      'registry.remote-type-not-allowed@Locations.LocationInfo[0].RemoteType',
+      'registry.remote-type-not-allowed@Locations.LocationInfo[1].RemoteType',
     ]);
     expect(ruleFields(audit(withLocation({ RemoteType: 'DockerV2' })))).toEqual([
-      'registry.remote-type-not-allowed@Locations.LocationInfo[0].RemoteType',
+      'registry.remote-type-not-allowed@Locations.LocationInfo[1].RemoteType',
     ]);
   });
 });
@@ -179,26 +187,30 @@ describe('registry.remote-type-not-allowed', () => {
 describe('transport.insecure', () => {
   it('flags an http URL and an http Authentication as two findings', () => {
     expect(ruleFields(audit(withLocation({ URL: 'http://docker.io', Authentication: 'http' })))).toEqual([
-      `transport.insecure@${AUTH0}`,
-      `transport.insecure@${URL0}`,
+      `transport.insecure@${AUTH1}`,
+      `transport.insecure@${URL1}`,
     ]);
   });
 
   it('judges each signal on its own when they disagree', () => {
     expect(ruleFields(audit(withLocation({ URL: 'https://docker.io', Authentication: 'http' })))).toEqual([
-      `transport.insecure@${AUTH0}`,
+      `transport.insecure@${AUTH1}`,
     ]);
     expect(ruleFields(audit(withLocation({ URL: 'HTTP://docker.io', Authentication: 'HTTPS' })))).toEqual([
-      `transport.insecure@${URL0}`,
+      `transport.insecure@${URL1}`,
     ]);
   });
 
   it('counts a missing or empty Authentication as http', () => {
     const location = { URL: '', RemoteType: 'dockerv2', Location: 'docker.io' };
-    expect(ruleFields(audit(compliantGateway({ Locations: { LocationInfo: [location] } })))).toEqual([
-      `transport.insecure@${AUTH0}`,
+    const onlyLocation = compliantGateway({
+      DefaultImageLocation: 'docker.io',
+      Locations: { LocationInfo: [location] },
+    });
+    expect(ruleFields(audit(onlyLocation))).toEqual([
+      'transport.insecure@Locations.LocationInfo[0].Authentication',
     ]);
-    expect(ruleFields(audit(withLocation({ Authentication: '' })))).toEqual([`transport.insecure@${AUTH0}`]);
+    expect(ruleFields(audit(withLocation({ Authentication: '' })))).toEqual([`transport.insecure@${AUTH1}`]);
   });
 
   it('is off without requireHttps', () => {
@@ -277,16 +289,16 @@ describe('config.invalid', () => {
       Location: 'docker.io',
       Authentication: 'https',
     };
-    const expected = [`transport.insecure@${URL0}`];
-    expect(ruleFields(audit(compliantGateway({ Locations: [location] })))).toEqual(expected);
-    expect(ruleFields(audit(compliantGateway({ Locations: { LocationInfo: location } })))).toEqual(expected);
-    expect(ruleFields(audit(compliantGateway({ Locations: { LocationInfo: [location] } })))).toEqual(
-      expected,
-    );
+    const expected = ['transport.insecure@Locations.LocationInfo[0].URL'];
+    const gateway = (locations: unknown) =>
+      compliantGateway({ DefaultImageLocation: 'docker.io', Locations: locations });
+    expect(ruleFields(audit(gateway([location])))).toEqual(expected);
+    expect(ruleFields(audit(gateway({ LocationInfo: location })))).toEqual(expected);
+    expect(ruleFields(audit(gateway({ LocationInfo: [location] })))).toEqual(expected);
   });
 
   it('flags wrong types inside a location and a location that is not an object', () => {
-    expect(ruleFields(audit(withLocation({ URL: 5 })))).toEqual([`config.invalid@${URL0}`]);
+    expect(ruleFields(audit(withLocation({ URL: 5 })))).toEqual([`config.invalid@${URL1}`]);
     expect(ruleFields(audit(compliantGateway({ Locations: { LocationInfo: ['docker.io'] } })))).toEqual([
       'config.invalid@Locations.LocationInfo[0]',
     ]);
