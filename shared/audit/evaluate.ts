@@ -48,7 +48,7 @@ function severityOf(policy: Policy, ruleId: string): Severity {
  * replaced by the masked one before a general pass over the text.
  */
 function maskFindingText(raw: string | undefined, text: string): string {
-  const replaced = raw && raw.includes('@') ? text.split(raw).join(maskSecretValue(raw)) : text;
+  const replaced = raw?.includes('@') ? text.split(raw).join(maskSecretValue(raw)) : text;
   return maskUrlUserInfo(replaced);
 }
 

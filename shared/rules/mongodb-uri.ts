@@ -29,8 +29,10 @@
  *   option or a bad `connectTimeoutMS` is the driver's business, not an audit finding.
  * - The reasons never quote the user info or a secret option's value.
  */
+
 import { ConnectionString } from 'mongodb-connection-string-url';
 import { fail, ok, type Parsed } from '../policy/result';
+import { maskSecretValue } from '../redact';
 
 export type MongoHost =
   | {
@@ -116,7 +118,9 @@ export function parseMongoUri(value: unknown): Parsed<MongoUri> {
  */
 export function maskMongoUri(text: string): string {
   const parsed = parseMongoUri(text);
-  if (parsed.ok) return parsed.value.masked;
+  // Even a readable URI may have an '@' after its user info (`admin:Qx@aa/Zq@host` reads as host
+  // `aa`, database `Zq@host`); an '@' there is far more likely part of a password, so mask to it.
+  if (parsed.ok) return maskSecretValue(parsed.value.masked);
   // Secret options first: an '@' inside their value must not pass for the end of the user info.
   const masked = maskSecretOptions(text);
   const info = conservativeUserInfo(masked);
@@ -125,7 +129,9 @@ export function maskMongoUri(text: string): string {
   const user = colon === undefined ? undefined : masked.slice(start, colon);
   // A user part that looks like more than a name (a path or options) is masked whole.
   const shown = user !== undefined && !/[/?#&;=]/.test(user) ? `${user}:${MASK}` : MASK;
-  return `${masked.slice(0, start)}${shown}${masked.slice(at)}`;
+  // Last, the general rule for any unreadable URL: everything up to the last '@' is user info,
+  // so an '@' and a '?' both inside the password cannot end the mask early.
+  return maskSecretValue(`${masked.slice(0, start)}${shown}${masked.slice(at)}`);
 }
 
 /**
