@@ -31,7 +31,10 @@ function program(setExit: (code: number) => void): Command {
   const cli = new Command('imagegw-audit')
     .description('Audit the image gateway configuration of Alibaba Cloud E-HPC clusters against a policy')
     .version(TOOL_VERSION)
-    .showHelpAfterError('(run imagegw-audit --help for usage)');
+    // Usage errors are one line, like every other error (subcommands inherit this).
+    .configureOutput({
+      outputError: (text, write) => write(`imagegw-audit: ${text.replace(/^error: /, '').trim()} (see --help)\n`),
+    });
 
   withReportOptions(
     cli

@@ -1,5 +1,8 @@
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Option } from 'commander';
+import { parseRfc3339 } from '../shared/policy/expiry';
 import { exitStatus } from '../shared/audit/report';
 import type { Report, Severity } from '../shared/audit/types';
 import { SEVERITIES } from '../shared/audit/types';
@@ -20,13 +23,11 @@ export class UsageError extends Error {
 }
 
 export function parseNow(value: string): Date {
-  if (
-    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(value) ||
-    Number.isNaN(Date.parse(value))
-  ) {
+  const instant = parseRfc3339(value);
+  if (instant === undefined) {
     throw new UsageError(`--now: "${value}" is not an RFC 3339 time such as 2026-12-03T15:00:00Z`);
   }
-  return new Date(value);
+  return new Date(instant);
 }
 
 export function reportOptions() {
@@ -43,6 +44,17 @@ export function reportOptions() {
     new Option('--now <time>', 'the clock for waiver expiry and staleness (RFC 3339)').argParser(parseNow),
     new Option('--debug', 'print stack traces of errors'),
   ];
+}
+
+/** `--out` is checked before any work, so a typo in it does not cost a whole audit. */
+export function checkOutPath(out: string | undefined): void {
+  if (out === undefined) return;
+  if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out: ${out} is a directory; give a file name`);
+  try {
+    accessSync(dirname(resolve(out)), constants.W_OK);
+  } catch {
+    throw new UsageError(`--out: cannot write into ${dirname(resolve(out))} (missing, or not writable)`);
+  }
 }
 
 /** Prints the report, writes `--out`, and returns the exit status of spec/report.md. */

@@ -4,6 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -15,10 +16,18 @@ const functionNames = (await readdir(functionsDir, { withFileTypes: true }))
   .map((entry) => entry.name);
 
 // The deployed functions read IMAGEGW_POLICY_FILE=policy.yaml next to their bundle: the
-// repository's own policy.yaml when there is one, else the README's example policy.
-const policyFile = existsSync(join(root, 'policy.yaml'))
-  ? join(root, 'policy.yaml')
-  : join(root, 'examples', 'policy.yaml');
+// repository's own policy (policy.yaml, .yml or .json; JSON is YAML too) when there is one, else
+// the README's example policy. It is validated below, so a typo fails the build, not production.
+const ownPolicies = ['policy.yaml', 'policy.yml', 'policy.json']
+  .map((name) => join(root, name))
+  .filter(existsSync);
+if (ownPolicies.length > 1) {
+  process.stderr.write(
+    `build: more than one policy at the repository root (${ownPolicies.join(', ')}); keep one\n`,
+  );
+  process.exit(2);
+}
+const policyFile = ownPolicies[0] ?? join(root, 'examples', 'policy.yaml');
 
 const common = {
   bundle: true,
@@ -47,3 +56,14 @@ await Promise.all(
     if (entry.startsWith(functionsDir)) await copyFile(policyFile, join(outdir, 'policy.yaml'));
   }),
 );
+
+// The policy the functions will deploy with must be valid: check it with the CLI just built.
+const cli = createRequire(import.meta.url)(join(root, 'dist', 'cli', 'imagegw-audit.js'));
+const writeStdout = process.stdout.write;
+process.stdout.write = () => true; // quiet on success; errors go to stderr
+const status = await cli.main(['node', 'imagegw-audit', 'policy', 'validate', policyFile]);
+process.stdout.write = writeStdout;
+if (status !== 0) {
+  process.stderr.write('build: the policy deployed with the functions is invalid (see above)\n');
+  process.exit(status);
+}

@@ -3,7 +3,7 @@ import { buildReport, clusterStatus, EXIT, newRunId } from '../../shared/audit/r
 import { readSavedConfig, SavedConfigError } from '../../shared/audit/saved-config';
 import type { ClusterResult, Finding } from '../../shared/audit/types';
 import { baselinePolicy, loadPolicyFile } from '../../shared/policy/load';
-import { emitReport, type ReportOptions, UsageError } from '../output';
+import { checkOutPath, emitReport, type ReportOptions, UsageError } from '../output';
 
 /** The region of a saved file without `--region` or a `RegionId` of its own. */
 const OFFLINE_REGION = 'offline';
@@ -15,8 +15,10 @@ export interface CheckOptions extends ReportOptions {
 
 /** Offline audit of saved configurations; a broken file is reported and the others still audited. */
 export async function checkCommand(files: string[], options: CheckOptions): Promise<number> {
+  if (options.cluster !== undefined && options.cluster.trim() === '') throw new UsageError('--cluster: give a cluster id');
   if (options.cluster !== undefined && files.length !== 1)
     throw new UsageError('--cluster applies to exactly one FILE');
+  checkOutPath(options.out);
   const policy = options.policy ? await loadPolicyFile(options.policy) : baselinePolicy();
   const startedAt = new Date();
   // --now is the run's clock for waivers and staleness; the report's own times stay real.
@@ -24,9 +26,16 @@ export async function checkCommand(files: string[], options: CheckOptions): Prom
   const clusters: ClusterResult[] = [];
   const findings: Finding[] = [];
   let unreadable = 0;
+  const fileOfCluster = new Map<string, string>();
   for (const file of files) {
     try {
       const saved = await readSavedConfig(file, options.cluster);
+      const earlier = fileOfCluster.get(saved.clusterId);
+      if (earlier !== undefined) {
+        // Two files for one cluster would share fingerprints and merge in the report.
+        throw new SavedConfigError(`${file}: cluster ${saved.clusterId} is already given by ${earlier}; give each file its own ClusterId`);
+      }
+      fileOfCluster.set(saved.clusterId, file);
       const region = options.region ?? saved.region ?? OFFLINE_REGION;
       const evaluation = evaluateGateway({ clusterId: saved.clusterId, region }, saved.document, policy, {
         now,

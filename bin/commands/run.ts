@@ -12,7 +12,7 @@ import {
 import { createEhpcClient } from '../../shared/ehpc/pop-client';
 import { baselinePolicy, loadPolicyFile } from '../../shared/policy/load';
 import type { Policy } from '../../shared/policy/policy';
-import { emitReport, type ReportOptions, UsageError } from '../output';
+import { checkOutPath, emitReport, type ReportOptions, UsageError } from '../output';
 
 export interface RunOptions extends ReportOptions {
   regions?: string;
@@ -50,6 +50,9 @@ export async function resolveRunInputs(options: RunOptions, env: Env): Promise<R
     ?.split(',')
     .map((id) => id.trim())
     .filter(Boolean);
+  if (options.clusters !== undefined && clusterIds?.length === 0) {
+    throw new UsageError('--clusters: give at least one cluster id, e.g. --clusters ehpc-hz-FYUr32xxxx');
+  }
   return { policy, regions, endpointFor, credentials, ...(clusterIds?.length ? { clusterIds } : {}) };
 }
 
@@ -70,6 +73,7 @@ export function auditFleet(
 }
 
 export async function runCommand(options: RunOptions, env: Env): Promise<number> {
+  checkOutPath(options.out);
   const inputs = await resolveRunInputs(options, env);
   const report = await auditFleet(inputs, options, 'run');
   return emitReport(report, options);

@@ -105,7 +105,7 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
       if (found.has(clusterId)) continue;
       clusters.push({
         clusterId,
-        region: regions.join(','),
+        region: 'unknown',
         status: 'error',
         error: {
           code: 'ClusterNotListed',

@@ -31,7 +31,8 @@ export async function readSavedConfig(file: string, clusterId?: string): Promise
   }
   let document: unknown;
   try {
-    document = JSON.parse(text);
+    // Windows tools (PowerShell's Out-File, Notepad) write a byte order mark; it is not content.
+    document = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new SavedConfigError(`${file}: not JSON (${(error as Error).message})`);
   }

@@ -49,6 +49,12 @@ function flattenLocations(raw: unknown, problems: StructuralProblem[]): GatewayL
   if (Array.isArray(raw)) {
     items = raw;
   } else if (isPlainObject(raw)) {
+    const unknown = Object.keys(raw).filter((key) => key !== 'LocationInfo');
+    if (unknown.length > 0) {
+      // `{"Foo": [...]}` is not an empty list of locations: locations we cannot see are not compliant.
+      problems.push({ field: 'Locations', message: `Locations has unknown key(s) ${unknown.join(', ')}; expected {"LocationInfo": [...]}` });
+      return [];
+    }
     const inner = raw.LocationInfo;
     if (inner === undefined || inner === null) items = [];
     else if (Array.isArray(inner)) items = inner;

@@ -68,7 +68,7 @@ function issuesFromZod(
       return issue.keys.map((key) => ({
         ...locate(file, lineCounter, nodeAt(contents, issue.path, key)),
         key: keyPath([...issue.path, key]),
-        message: 'unknown key; check its spelling against spec/policy.md (docs/policy.md)',
+        message: 'unknown key; check its spelling (every key is listed in docs/policy.md)',
       }));
     }
     const key = keyPath(issue.path);
@@ -100,6 +100,15 @@ function issuesFromZod(
 
 /** Parses and validates policy text. `file` names the source in every error. */
 export function parsePolicy(text: string, file: string): Policy {
+  if (file.toLowerCase().endsWith('.json')) {
+    // A .json policy must be JSON (no comments, no single quotes) even though the YAML parser,
+    // which JSON is a subset of, reads it below for line and column reporting.
+    try {
+      JSON.parse(text.replace(/^\uFEFF/, ''));
+    } catch (error) {
+      throw new PolicyError([{ file, message: `not JSON: ${(error as Error).message}` }]);
+    }
+  }
   const lineCounter = new LineCounter();
   // JSON is parsed by the YAML 1.2 parser too: JSON is a subset of it, and this gives JSON files
   // the same line and column reporting. Duplicate keys are an error in both.

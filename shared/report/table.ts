@@ -1,5 +1,14 @@
 import type { ClusterResult, Finding, Report } from '../audit/types';
 
+/**
+ * Control characters from configuration values or cluster ids (an ANSI escape, a newline) are shown
+ * as escapes: a report on a terminal must not be able to rewrite the terminal.
+ */
+function visible(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Pads columns to their widest cell; the last column is left ragged so long messages don't pad lines. */
 function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, column) =>
@@ -7,6 +16,7 @@ function renderTable(header: readonly string[], rows: readonly (readonly string[
   );
   const line = (cells: readonly string[]) =>
     cells
+      .map(visible)
       .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
       .join('  ')
       .trimEnd();
@@ -22,8 +32,15 @@ function clusterRow(cluster: ClusterResult, findings: readonly Finding[]): strin
   const open = findings.filter(
     (finding) => finding.clusterId === cluster.clusterId && !finding.waived,
   ).length;
+  // The code and where to look it up; the full message is in the JSON report.
   const detail = cluster.error
-    ? `${cluster.error.code}: ${cluster.error.message}`
+    ? [
+        cluster.error.code,
+        cluster.error.httpStatus === undefined ? undefined : `HTTP ${cluster.error.httpStatus}`,
+        cluster.error.requestId === undefined ? undefined : `RequestId ${cluster.error.requestId}`,
+      ]
+        .filter(Boolean)
+        .join(', ')
     : open > 0
       ? plural(open, 'finding')
       : '';
@@ -46,7 +63,7 @@ export function formatTable(report: Report): string {
   const status = report.complete ? 'complete' : 'INCOMPLETE';
   const lines = [
     `imagegw-audit ${report.mode} ${report.runId}: ${status}, policy ${report.policy.source}`,
-    `${plural(summary.clusters, 'cluster')}: ${summary.compliant} compliant, ${summary.violating} violating, ${summary.errors} error; ` +
+    `${plural(summary.clusters, 'cluster')}: ${summary.compliant} compliant, ${summary.violating} violating, ${plural(summary.errors, 'error')}; ` +
       `${plural(summary.findings, 'finding')} (critical ${summary.bySeverity.critical}, high ${summary.bySeverity.high}, ` +
       `medium ${summary.bySeverity.medium}, low ${summary.bySeverity.low}, info ${summary.bySeverity.info})` +
       (summary.waived ? `, ${summary.waived} waived` : ''),

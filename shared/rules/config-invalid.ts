@@ -1,27 +1,8 @@
 import { REQUIRED_FIELDS, REQUIRED_LOCATION_FIELDS } from '../gateway/read';
 import { parseImageExpiration, parsePullUpdateTimeout } from '../policy/duration';
+import { readUpdateDateTime } from './config-stale';
 import { MONGODB_URI_EXAMPLE, maskMongoUri, parseMongoUri } from './mongodb-uri';
 import { type Rule, type RuleFinding, showValue } from './rule';
-
-// E-HPC writes `2018-07-18T17:46:47` (no zone, zone undocumented); accept that and ISO zone forms.
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
-
-function isValidDateTime(value: string): boolean {
-  const match = DATE_TIME.exec(value);
-  if (!match) return false;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  return (
-    date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60
-  );
-}
 
 function invalid(field: string, value: unknown, message: string, expected?: string): RuleFinding {
   return { field, value: showValue(value), message, ...(expected ? { expected } : {}) };
@@ -47,7 +28,7 @@ export const configInvalid: Rule = {
       imagegw;
 
     if (UpdateDateTime !== undefined && UpdateDateTime !== null) {
-      if (typeof UpdateDateTime !== 'string' || !isValidDateTime(UpdateDateTime)) {
+      if (typeof UpdateDateTime !== 'string' || readUpdateDateTime(UpdateDateTime) === undefined) {
         findings.push(
           invalid(
             'UpdateDateTime',

@@ -34,7 +34,7 @@ export function readUpdateDateTime(value: string): UpdateTime | undefined {
     number,
     number,
   ];
-  // config-invalid.ts's check, Date.UTC and all, so both rules accept exactly the same values.
+  // config.invalid uses this same reading, so both rules accept exactly the same values.
   const check = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   const valid =
     check.getUTCMonth() === month - 1 &&

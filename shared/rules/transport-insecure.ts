@@ -21,6 +21,8 @@ export const transportInsecure: Rule = {
           findings.push({
             field: `${location.path}.URL`,
             value: URL,
+            // Normalised, so `http://Docker.io` and `http://docker.io/` are one problem, one fingerprint.
+            identity: `${parsed.value.scheme}://${parsed.value.address.identity}`,
             expected: 'an https URL',
             message: `URL uses ${parsed.value.scheme}, not https`,
           });

@@ -66,7 +66,7 @@ describe('imagegw-audit check', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim()).toBe(
-      `imagegw-audit: ${policy}:3:3: registries.alow: unknown key; check its spelling against spec/policy.md (docs/policy.md)`,
+      `imagegw-audit: ${policy}:3:3: registries.alow: unknown key; check its spelling (every key is listed in docs/policy.md)`,
     );
   });
 
@@ -129,5 +129,50 @@ describe('imagegw-audit check', () => {
     expect(log.runs[0]?.results.map((result) => result.ruleId)).toContain('registry.invalid');
     await runCli(['check', '--policy', EXAMPLE_POLICY, '--format', 'json', '--out', junit, DOC_EXAMPLE]);
     expect(readFileSync(junit, 'utf8')).toMatch(/^<\?xml[^>]*\?>\s*<testsuites/);
+  });
+
+  it('reads a saved file with a byte order mark', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'bom.json');
+    writeFileSync(file, `\uFEFF${readFileSync(DOC_EXAMPLE, 'utf8')}`);
+    const result = await runCli(['check', '--format', 'json', file]);
+    expect(result.stderr).toBe('');
+    expect((JSON.parse(result.stdout) as Report).summary.clusters).toBe(1);
+  });
+
+  it('refuses two files for the same cluster, naming both, and audits the first', async () => {
+    const dir = tempDir();
+    const second = join(dir, 'copy.json');
+    writeFileSync(
+      second,
+      JSON.stringify({ ClusterId: 'describe-image-gateway-config.example', ...compliantGateway() }),
+    );
+    const result = await runCli(['check', '--format', 'json', DOC_EXAMPLE, second]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      `imagegw-audit: ${second}: cluster describe-image-gateway-config.example is already given by ${DOC_EXAMPLE}; give each file its own ClusterId`,
+    );
+    expect((JSON.parse(result.stdout) as Report).summary.clusters).toBe(1);
+  });
+
+  it('checks --out, --now, --cluster and option values before doing any work, in one line each', async () => {
+    const dir = tempDir();
+    const cases: [string[], RegExp][] = [
+      [['--out', dir], /--out: .* is a directory/],
+      [['--out', join(dir, 'missing', 'r.json')], /--out: cannot write into/],
+      [['--now', '2026-02-30T00:00:00Z'], /--now: "2026-02-30T00:00:00Z" is not an RFC 3339 time/],
+      [['--cluster', ''], /--cluster: give a cluster id/],
+      [
+        ['--format', 'xml'],
+        /^imagegw-audit: option '--format <format>' argument 'xml' is invalid\. .* \(see --help\)$/,
+      ],
+    ];
+    for (const [options, message] of cases) {
+      const result = await runCli(['check', ...options, DOC_EXAMPLE]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr.trim()).toMatch(message);
+    }
   });
 });

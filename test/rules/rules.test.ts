@@ -324,3 +324,18 @@ describe('severity overrides and fingerprints', () => {
     expect(a?.fingerprint).not.toBe(c?.fingerprint);
   });
 });
+
+describe('break-test regressions', () => {
+  it('does not read Locations with an unknown key as an empty list', () => {
+    expect(ruleFields(audit(compliantGateway({ Locations: { Foo: [] } })))).toEqual([
+      'config.invalid@Locations',
+    ]);
+  });
+
+  it('gives spellings of the same clear-text URL one fingerprint', () => {
+    const [a] = audit(withLocation({ URL: 'http://Docker.io' }));
+    const [b] = audit(withLocation({ URL: 'http://docker.io/' }));
+    expect(a?.ruleId).toBe('transport.insecure');
+    expect(a?.fingerprint).toBe(b?.fingerprint);
+  });
+});
