@@ -33,7 +33,8 @@ function program(setExit: (code: number) => void): Command {
     .version(TOOL_VERSION)
     // Usage errors are one line, like every other error (subcommands inherit this).
     .configureOutput({
-      outputError: (text, write) => write(`imagegw-audit: ${text.replace(/^error: /, '').trim()} (see --help)\n`),
+      outputError: (text, write) =>
+        write(`imagegw-audit: ${text.replace(/^error: /, '').trim()} (see --help)\n`),
     });
 
   withReportOptions(

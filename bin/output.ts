@@ -2,10 +2,10 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Option } from 'commander';
-import { parseRfc3339 } from '../shared/policy/expiry';
 import { exitStatus } from '../shared/audit/report';
 import type { Report, Severity } from '../shared/audit/types';
 import { SEVERITIES } from '../shared/audit/types';
+import { parseRfc3339 } from '../shared/policy/expiry';
 import { formatForFile, formatReport, REPORT_FORMATS, type ReportFormat } from '../shared/report/index';
 
 /** Options `check` and `run` share (spec/report.md). */
@@ -49,7 +49,8 @@ export function reportOptions() {
 /** `--out` is checked before any work, so a typo in it does not cost a whole audit. */
 export function checkOutPath(out: string | undefined): void {
   if (out === undefined) return;
-  if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out: ${out} is a directory; give a file name`);
+  if (existsSync(out) && statSync(out).isDirectory())
+    throw new UsageError(`--out: ${out} is a directory; give a file name`);
   try {
     accessSync(dirname(resolve(out)), constants.W_OK);
   } catch {

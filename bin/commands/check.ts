@@ -15,7 +15,8 @@ export interface CheckOptions extends ReportOptions {
 
 /** Offline audit of saved configurations; a broken file is reported and the others still audited. */
 export async function checkCommand(files: string[], options: CheckOptions): Promise<number> {
-  if (options.cluster !== undefined && options.cluster.trim() === '') throw new UsageError('--cluster: give a cluster id');
+  if (options.cluster !== undefined && options.cluster.trim() === '')
+    throw new UsageError('--cluster: give a cluster id');
   if (options.cluster !== undefined && files.length !== 1)
     throw new UsageError('--cluster applies to exactly one FILE');
   checkOutPath(options.out);
@@ -33,7 +34,9 @@ export async function checkCommand(files: string[], options: CheckOptions): Prom
       const earlier = fileOfCluster.get(saved.clusterId);
       if (earlier !== undefined) {
         // Two files for one cluster would share fingerprints and merge in the report.
-        throw new SavedConfigError(`${file}: cluster ${saved.clusterId} is already given by ${earlier}; give each file its own ClusterId`);
+        throw new SavedConfigError(
+          `${file}: cluster ${saved.clusterId} is already given by ${earlier}; give each file its own ClusterId`,
+        );
       }
       fileOfCluster.set(saved.clusterId, file);
       const region = options.region ?? saved.region ?? OFFLINE_REGION;

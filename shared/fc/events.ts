@@ -48,7 +48,10 @@ function firstIssue(error: z.ZodError, what: string): EventError {
 
 const timerEventSchema = z.object({
   // It becomes the run id (and a webhook header): an RFC 3339 time, nothing else.
-  triggerTime: z.iso.datetime({ offset: true, error: 'expected an RFC 3339 time such as 2026-12-03T02:30:00Z' }),
+  triggerTime: z.iso.datetime({
+    offset: true,
+    error: 'expected an RFC 3339 time such as 2026-12-03T02:30:00Z',
+  }),
   triggerName: z.string().min(1),
   payload: z.string().optional(),
 });

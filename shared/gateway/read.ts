@@ -52,7 +52,10 @@ function flattenLocations(raw: unknown, problems: StructuralProblem[]): GatewayL
     const unknown = Object.keys(raw).filter((key) => key !== 'LocationInfo');
     if (unknown.length > 0) {
       // `{"Foo": [...]}` is not an empty list of locations: locations we cannot see are not compliant.
-      problems.push({ field: 'Locations', message: `Locations has unknown key(s) ${unknown.join(', ')}; expected {"LocationInfo": [...]}` });
+      problems.push({
+        field: 'Locations',
+        message: `Locations has unknown key(s) ${unknown.join(', ')}; expected {"LocationInfo": [...]}`,
+      });
       return [];
     }
     const inner = raw.LocationInfo;

@@ -15,7 +15,14 @@ function isCalendarDate(year: number, month: number, day: number): boolean {
 export function parseRfc3339(text: string): number | undefined {
   const match = DATE_TIME.exec(text);
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (!isCalendarDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return undefined;
   const instant = Date.parse(text.toUpperCase());
   return Number.isNaN(instant) ? undefined : instant;

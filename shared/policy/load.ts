@@ -98,6 +98,18 @@ function issuesFromZod(
   });
 }
 
+/**
+ * The YAML library's messages name its own API ("use YAML.parseAllDocuments()") and repeat the
+ * position; say what to fix instead, for the mistakes people make.
+ */
+function yamlMessage(code: string, message: string): string {
+  if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear only once in a mapping';
+  if (code === 'MULTIPLE_DOCS') return 'more than one YAML document (---): a policy is one document';
+  if (code === 'TAB_AS_INDENT') return 'a tab used for indentation: indent with spaces';
+  const first = message.split('\n')[0] ?? code;
+  return first.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
+}
+
 /** Parses and validates policy text. `file` names the source in every error. */
 export function parsePolicy(text: string, file: string): Policy {
   if (file.toLowerCase().endsWith('.json')) {
@@ -120,7 +132,7 @@ export function parsePolicy(text: string, file: string): Policy {
         return {
           file,
           ...(position ? { line: position.line, column: position.col } : {}),
-          message: error.message.split('\n')[0] ?? error.code,
+          message: yamlMessage(error.code, error.message),
         };
       }),
     );

@@ -6,7 +6,10 @@ import type { ClusterResult, Finding, Report } from '../audit/types';
  */
 function visible(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 /** Pads columns to their widest cell; the last column is left ragged so long messages don't pad lines. */
