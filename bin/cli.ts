@@ -6,11 +6,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, TOOL_VERSION } from '../shared/audit/report';
 import { ConfigError } from '../shared/config';
+import { ChannelsError } from '../shared/notify/channels-file';
 import { PolicyError } from '../shared/policy/errors';
 import { policyJsonSchema } from '../shared/policy/json-schema';
 import { loadPolicyFile } from '../shared/policy/load';
 import { PolicyTestError } from '../shared/policy-test/cases';
 import { redactSecrets } from '../shared/redact';
+import { StateError } from '../shared/state/store';
 import { type CheckOptions, checkCommand } from './commands/check';
 import { demoCommand } from './commands/demo';
 import { policyTestCommand } from './commands/policy-test';
@@ -63,7 +65,12 @@ function program(setExit: (code: number) => void): Command {
       )
       .addOption(new Option('--qps <n>', 'requests per second per region').argParser(positiveInt('--qps')))
       .option('--notify', 'deliver to the configured chat channels')
-      .option('--dry-run', 'render the chat messages, send nothing'),
+      .option('--dry-run', 'render the chat messages, send nothing')
+      .option('--channels <file>', 'chat channels file (default: IMAGEGW_CHANNELS_FILE)')
+      .option(
+        '--state <dir>',
+        'where notification state is kept (default: IMAGEGW_STATE_DIR, else .imagegw-state)',
+      ),
   ).action(async (options: RunOptions) => setExit(await runCommand(options, process.env)));
 
   cli
@@ -109,7 +116,7 @@ function program(setExit: (code: number) => void): Command {
 
 /** Known failures become one line; anything else is a bug, shown redacted (with a stack on --debug). */
 function describeFailure(error: unknown): string {
-  const known = [PolicyError, PolicyTestError, UsageError, ConfigError];
+  const known = [PolicyError, PolicyTestError, UsageError, ConfigError, ChannelsError, StateError];
   if (known.some((type) => error instanceof type)) return (error as Error).message;
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return `unexpected error: ${text}`;

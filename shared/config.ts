@@ -107,6 +107,19 @@ export function checkEndpointRegions(endpoints: Endpoints, regions: readonly str
   }
 }
 
+/** A webhook URL is a credential (its path or query holds the token): checked, never echoed. */
+export function checkWebhookUrl(text: string, source: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`${source}: not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError(`${source}: not an http(s) URL`);
+  if (url.username || url.password) throw new ConfigError(`${source}: must not carry user info`);
+}
+
 /** Static keys for the CLI: from the standard Alibaba Cloud variables. */
 export function credentialsFromEnv(env: Env): Credentials {
   const accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID?.trim();
@@ -131,6 +144,8 @@ const functionEnvSchema = z.object({
   IMAGEGW_POLICY_FILE: z.string().optional(),
   IMAGEGW_WEBHOOK_URL: z.string().optional(),
   IMAGEGW_API_TOKENS: z.string().optional(),
+  IMAGEGW_CHANNELS_FILE: z.string().optional(),
+  IMAGEGW_STATE_DIR: z.string().optional(),
   IMAGEGW_CONCURRENCY: z
     .string()
     .regex(/^[1-9]\d*$/, 'a positive whole number')
@@ -145,6 +160,10 @@ export interface FunctionConfig {
   /** Inline policy text, a policy file path, or neither (the built-in baseline). */
   policy: { text: string } | { file: string } | undefined;
   webhookUrl?: string;
+  /** Chat channels file (relative paths resolve against the bundle's folder). */
+  channelsFile?: string;
+  /** Notification state; on FC without OSS this is the instance's /tmp, which does not survive it. */
+  stateDir: string;
   apiTokens: string[];
   concurrency: number;
 }
@@ -175,8 +194,7 @@ export function functionConfig(env: Env, fcRegion?: string): FunctionConfig {
       'IMAGEGW_REGIONS is not set: give the regions to audit, e.g. cn-hangzhou,cn-shanghai',
     );
   const webhookUrl = vars.IMAGEGW_WEBHOOK_URL?.trim();
-  if (webhookUrl && !/^https?:\/\//.test(webhookUrl))
-    throw new ConfigError('IMAGEGW_WEBHOOK_URL: not an http(s) URL');
+  if (webhookUrl) checkWebhookUrl(webhookUrl, 'IMAGEGW_WEBHOOK_URL');
   const regions = parseRegions(regionsText, vars.IMAGEGW_REGIONS ? 'IMAGEGW_REGIONS' : 'the function region');
   const endpoints = parseEndpoints(vars.IMAGEGW_ENDPOINT, 'IMAGEGW_ENDPOINT');
   checkEndpointRegions(endpoints, regions, 'IMAGEGW_ENDPOINT');
@@ -191,5 +209,7 @@ export function functionConfig(env: Env, fcRegion?: string): FunctionConfig {
     ...(webhookUrl ? { webhookUrl } : {}),
     apiTokens: apiTokensFromEnv(env),
     concurrency: vars.IMAGEGW_CONCURRENCY ? Number(vars.IMAGEGW_CONCURRENCY) : 4,
+    ...(vars.IMAGEGW_CHANNELS_FILE?.trim() ? { channelsFile: vars.IMAGEGW_CHANNELS_FILE.trim() } : {}),
+    stateDir: vars.IMAGEGW_STATE_DIR?.trim() || '/tmp/imagegw-state',
   };
 }

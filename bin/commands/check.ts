@@ -2,6 +2,7 @@ import { evaluateGateway } from '../../shared/audit/evaluate';
 import { buildReport, clusterStatus, EXIT, newRunId } from '../../shared/audit/report';
 import { readSavedConfig, SavedConfigError } from '../../shared/audit/saved-config';
 import type { ClusterResult, Finding } from '../../shared/audit/types';
+import { waiverNotices } from '../../shared/audit/waivers';
 import { baselinePolicy, loadPolicyFile } from '../../shared/policy/load';
 import { checkOutPath, emitReport, type ReportOptions, UsageError } from '../output';
 
@@ -26,7 +27,7 @@ export async function checkCommand(files: string[], options: CheckOptions): Prom
   const now = options.now ?? startedAt;
   const clusters: ClusterResult[] = [];
   const findings: Finding[] = [];
-  let unreadable = 0;
+  const unreadableFiles: string[] = [];
   const fileOfCluster = new Map<string, string>();
   for (const file of files) {
     try {
@@ -53,7 +54,7 @@ export async function checkCommand(files: string[], options: CheckOptions): Prom
     } catch (error) {
       if (!(error instanceof SavedConfigError)) throw error;
       process.stderr.write(`imagegw-audit: ${error.message}\n`);
-      unreadable += 1;
+      unreadableFiles.push(file);
     }
   }
   const report = buildReport({
@@ -64,8 +65,11 @@ export async function checkCommand(files: string[], options: CheckOptions): Prom
     policy,
     clusters,
     findings,
+    notices: waiverNotices(policy, now),
+    // A file that could not be read is a cluster not audited: the report must not look complete.
+    incompleteReasons: unreadableFiles.map((file) => `${file} could not be read`),
   });
   const status = await emitReport(report, options);
   // Bad input is exit 2 (spec/report.md), after the readable files have been reported.
-  return unreadable > 0 ? EXIT.usage : status;
+  return unreadableFiles.length > 0 ? EXIT.usage : status;
 }

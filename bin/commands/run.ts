@@ -10,9 +10,14 @@ import {
   parseRegions,
 } from '../../shared/config';
 import { createEhpcClient } from '../../shared/ehpc/pop-client';
+import { loadChannelsFile } from '../../shared/notify/channels-file';
+import { notifyAndRecord } from '../../shared/notify/notify-report';
 import { baselinePolicy, loadPolicyFile } from '../../shared/policy/load';
 import type { Policy } from '../../shared/policy/policy';
 import { checkOutPath, emitReport, type ReportOptions, UsageError } from '../output';
+
+/** Where `run --notify` remembers what it told each channel, unless --state or IMAGEGW_STATE_DIR says. */
+export const DEFAULT_STATE_DIR = '.imagegw-state';
 
 export interface RunOptions extends ReportOptions {
   regions?: string;
@@ -22,6 +27,8 @@ export interface RunOptions extends ReportOptions {
   qps?: number;
   notify?: boolean;
   dryRun?: boolean;
+  channels?: string;
+  state?: string;
 }
 
 export interface RunInputs {
@@ -30,12 +37,27 @@ export interface RunInputs {
   endpointFor: (region: string) => string;
   credentials: Credentials;
   clusterIds?: string[];
+  /** Present with --notify or --dry-run. */
+  notify?: { channelsFile: string; stateDir: string; dryRun: boolean };
 }
 
 /** Everything `run` needs from its options and environment, validated before any API call. */
 export async function resolveRunInputs(options: RunOptions, env: Env): Promise<RunInputs> {
-  if (options.notify || options.dryRun) {
-    throw new UsageError('--notify and --dry-run need chat channels, which this version does not have yet');
+  const channelsFile = options.channels ?? env.IMAGEGW_CHANNELS_FILE;
+  if ((options.notify || options.dryRun) && !channelsFile) {
+    throw new UsageError('--notify and --dry-run need --channels FILE (or IMAGEGW_CHANNELS_FILE)');
+  }
+  const notify =
+    (options.notify || options.dryRun) && channelsFile
+      ? {
+          channelsFile,
+          stateDir: options.state ?? env.IMAGEGW_STATE_DIR ?? DEFAULT_STATE_DIR,
+          dryRun: options.dryRun === true,
+        }
+      : undefined;
+  if (notify) {
+    // Read the channels now: a typo or a missing secret variable must not cost a whole audit.
+    await loadChannelsFile(notify.channelsFile, env);
   }
   const regionsText = options.regions ?? env.ALIBABA_CLOUD_REGION_ID;
   if (!regionsText)
@@ -53,7 +75,14 @@ export async function resolveRunInputs(options: RunOptions, env: Env): Promise<R
   if (options.clusters !== undefined && clusterIds?.length === 0) {
     throw new UsageError('--clusters: give at least one cluster id, e.g. --clusters ehpc-hz-FYUr32xxxx');
   }
-  return { policy, regions, endpointFor, credentials, ...(clusterIds?.length ? { clusterIds } : {}) };
+  return {
+    policy,
+    regions,
+    endpointFor,
+    credentials,
+    ...(clusterIds?.length ? { clusterIds } : {}),
+    ...(notify ? { notify } : {}),
+  };
 }
 
 export function auditFleet(
@@ -75,6 +104,9 @@ export function auditFleet(
 export async function runCommand(options: RunOptions, env: Env): Promise<number> {
   checkOutPath(options.out);
   const inputs = await resolveRunInputs(options, env);
-  const report = await auditFleet(inputs, options, 'run');
+  const audited = await auditFleet(inputs, options, 'run');
+  const report = inputs.notify
+    ? await notifyAndRecord(audited, { ...inputs.notify, env }, { dryRun: inputs.notify.dryRun })
+    : audited;
   return emitReport(report, options);
 }

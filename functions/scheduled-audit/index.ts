@@ -3,11 +3,18 @@
  * event, run the audit with this invocation's role credentials, post the summary, return it.
  */
 import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { Clock } from '../../shared/clock';
 import { type HandlerDeps, lazyAuditService } from '../../shared/fc/audit-service';
 import { credentialsFromContext, type FcContext, parseTimerEvent } from '../../shared/fc/events';
+import { notifyAndRecord } from '../../shared/notify/notify-report';
 import { type DeliveryResult, postRunSummary, runSummaryPayload } from '../../shared/notify/summary-webhook';
 
-export type ScheduledAuditDeps = HandlerDeps & { fetch?: typeof fetch };
+export type ScheduledAuditDeps = HandlerDeps & {
+  fetch?: typeof fetch;
+  /** Time for chat delivery (rate limits, Retry-After); tests pass a fake one. */
+  notifyClock?: Clock;
+};
 
 /**
  * FC retries a failed async invocation with the same event: a run id derived from the trigger
@@ -30,6 +37,24 @@ export function createHandler(deps: ScheduledAuditDeps) {
       mode: 'scheduled',
       runId: scheduledRunId(timer.triggerName, timer.triggerTime),
     });
+    const started = Date.now();
+    const timeoutMs = (context.function?.timeout ?? 60) * 1000;
+    const notified = audit.config.channelsFile
+      ? await notifyAndRecord(
+          report,
+          {
+            channelsFile: resolve(deps.baseDir ?? __dirname, audit.config.channelsFile),
+            stateDir: audit.config.stateDir,
+            env: deps.env,
+          },
+          {
+            ...(deps.fetch ? { fetch: deps.fetch } : {}),
+            ...(deps.notifyClock ? { clock: deps.notifyClock } : {}),
+            // Leave time to answer: what is not sent by then waits in the outbox for the next run.
+            deadline: started + Math.max(0, timeoutMs - 15_000),
+          },
+        )
+      : report;
     let delivery: DeliveryResult | undefined;
     if (audit.config.webhookUrl) {
       delivery = await postRunSummary(
@@ -40,7 +65,11 @@ export function createHandler(deps: ScheduledAuditDeps) {
       if (!delivery.delivered) console.error(`[${context.requestId}] run ${report.runId}: ${delivery.error}`);
     }
     // Per-cluster failures are in the result, not thrown: a throw would make FC re-run the audit.
-    return JSON.stringify({ ...runSummaryPayload(report), ...(delivery ? { delivery } : {}) });
+    return JSON.stringify({
+      ...runSummaryPayload(notified),
+      ...(notified.notifications ? { notifications: notified.notifications } : {}),
+      ...(delivery ? { delivery } : {}),
+    });
   };
 }
 

@@ -1,13 +1,14 @@
 import { extractImagegw, normalisedGatewayObject, readGateway } from '../gateway/read';
 import { parsePullUpdateTimeout } from '../policy/duration';
 import type { Policy } from '../policy/policy';
-import { maskSecretValue, maskUrlUserInfo } from '../redact';
+import { maskSecretValue } from '../redact';
 import { customRuleFindings } from '../rules/custom';
 import { isRuleId, RULE_DEFAULT_SEVERITY } from '../rules/ids';
 import { RULES } from '../rules/index';
 import type { Rule, RuleContext, RuleFinding } from '../rules/rule';
 import { fingerprint } from './fingerprint';
 import { settingsFor } from './resolve-policy';
+import { secretMasker } from './secret-masker';
 import type { Finding, Severity } from './types';
 import { applyWaivers } from './waivers';
 
@@ -43,17 +44,18 @@ function severityOf(policy: Policy, ruleId: string): Severity {
 }
 
 /**
- * Masking happens here, once, so no rule can leak a password into a report: the value is masked
- * as a URL (last `@`), and every copy of the raw value inside the message or expectation is
- * replaced by the masked one before a general pass over the text.
+ * Masking happens here, once, for every rule: each copy of a secret-bearing configuration value in
+ * the finding's value, message or expectation becomes its masked form; a value that is itself a
+ * URL is also masked as one (the last `@` ends the user info).
  */
-function maskFindingText(raw: string | undefined, text: string): string {
-  const replaced = raw?.includes('@') ? text.split(raw).join(maskSecretValue(raw)) : text;
-  return maskUrlUserInfo(replaced);
-}
-
-function toFinding(subject: AuditSubject, ruleId: string, severity: Severity, found: RuleFinding): Finding {
-  const value = found.value === undefined ? undefined : maskSecretValue(found.value);
+function toFinding(
+  subject: AuditSubject,
+  ruleId: string,
+  severity: Severity,
+  found: RuleFinding,
+  mask: (text: string) => string,
+): Finding {
+  const value = found.value === undefined ? undefined : maskSecretValue(mask(found.value));
   return {
     fingerprint: fingerprint(subject.clusterId, ruleId, found.field, found.identity ?? value ?? ''),
     clusterId: subject.clusterId,
@@ -62,8 +64,8 @@ function toFinding(subject: AuditSubject, ruleId: string, severity: Severity, fo
     severity,
     field: found.field,
     ...(value === undefined ? {} : { value }),
-    ...(found.expected === undefined ? {} : { expected: maskFindingText(found.value, found.expected) }),
-    message: maskFindingText(found.value, found.message),
+    ...(found.expected === undefined ? {} : { expected: mask(found.expected) }),
+    message: mask(found.message),
     ...(found.registry === undefined ? {} : { registry: found.registry }),
     waived: false,
   };
@@ -82,10 +84,11 @@ export function evaluateGateway(
   rules: readonly Rule[] = RULES,
 ): GatewayEvaluation {
   const gateway = readGateway(extractImagegw(document));
+  const mask = secretMasker(gateway);
   const { settings, overrides } = settingsFor(policy, subject);
   const findings = rules.flatMap((rule) =>
     runRule(rule, gateway, settings, context).map((found) =>
-      toFinding(subject, rule.id, severityOf(policy, rule.id), found),
+      toFinding(subject, rule.id, severityOf(policy, rule.id), found, mask),
     ),
   );
   if (gateway.imagegw && policy.custom.length > 0) {
@@ -95,7 +98,7 @@ export function evaluateGateway(
       const custom = { id: rule.id, check: () => customRuleFindings(rule, normalised) };
       findings.push(
         ...runRule(custom, gateway, settings, context).map((found) =>
-          toFinding(subject, rule.id, severityOf(policy, rule.id), found),
+          toFinding(subject, rule.id, severityOf(policy, rule.id), found, mask),
         ),
       );
     }

@@ -34,7 +34,11 @@ export async function readSavedConfig(file: string, clusterId?: string): Promise
     // Windows tools (PowerShell's Out-File, Notepad) write a byte order mark; it is not content.
     document = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new SavedConfigError(`${file}: not JSON (${(error as Error).message})`);
+    // JSON.parse quotes the content it choked on, which may be a secret: say no more than where.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new SavedConfigError(
+      `${file}: not JSON${position === undefined ? '' : ` (at character ${position})`}`,
+    );
   }
   if (!isPlainObject(document))
     throw new SavedConfigError(

@@ -90,4 +90,17 @@ export interface Report {
   clusters: ClusterResult[];
   findings: Finding[];
   notices: string[];
+  /** Chat delivery of this run (`run --notify`, the scheduled function): what could not be delivered. */
+  notifications?: NotificationSummary;
+}
+
+export interface NotificationSummary {
+  /** Parts this run queued. */
+  queued: number;
+  /** Ids of the parts delivered by this run (earlier runs' parts included). */
+  delivered: string[];
+  /** Every part not delivered, with its status (`pending` waits for the next run) and error. */
+  undelivered: { id: string; channel: string; status: 'pending' | 'uncertain' | 'failed'; error?: string }[];
+  /** `--dry-run`: the messages that would have been sent. */
+  rendered?: { id: string; channel: string; title: string; text: string }[];
 }

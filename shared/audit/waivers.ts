@@ -1,7 +1,17 @@
 import { globMatcher, matchesAny } from '../policy/glob';
 import type { Policy, Waiver } from '../policy/policy';
-import { matchesAnyAllowEntry, parseLocation } from '../policy/registry';
+import { matchesAnyAllowEntry, type RegistryAddress } from '../policy/registry';
 import type { Finding } from './types';
+
+/** A finding's registry identity (`host` or `host:port`, already normalised) as an address. */
+export function addressFromIdentity(identity: string): RegistryAddress {
+  const match = /^(.*):(\d+)$/.exec(identity);
+  if (match?.[1] && !match[1].endsWith(']') && match[1].includes(':'))
+    return { host: identity, port: null, identity };
+  return match?.[1]
+    ? { host: match[1], port: Number(match[2]), identity }
+    : { host: identity, port: null, identity };
+}
 
 const NOTICE_WINDOW_MS = 14 * 24 * 3600 * 1000;
 
@@ -16,9 +26,10 @@ export function waiverCovers(waiver: Waiver, finding: Finding): boolean {
   if (!matchesAny(waiver.regions, finding.region)) return false;
   if (waiver.registries) {
     if (finding.registry === undefined) return false;
-    // The same parser and matcher as registries.allow, so a waiver and the allow-list always agree.
-    const address = parseLocation(finding.registry);
-    if (!address.ok || !matchesAnyAllowEntry(address.value, waiver.registries)) return false;
+    // The same matcher as registries.allow, on the same address, so the two always agree. The
+    // identity is rebuilt as it is, not re-parsed as a Location: re-parsing would read `host:443`
+    // of an http URL with https defaults and drop the port the allow-list saw.
+    if (!matchesAnyAllowEntry(addressFromIdentity(finding.registry), waiver.registries)) return false;
   }
   return true;
 }

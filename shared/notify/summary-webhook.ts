@@ -1,5 +1,6 @@
 import type { Report } from '../audit/types';
 import { redactSecrets } from '../redact';
+import { describeChannelUrl } from './channel';
 
 /**
  * The run summary posted to `IMAGEGW_WEBHOOK_URL` as JSON: enough to alert on, no finding values
@@ -48,7 +49,13 @@ export async function postRunSummary(
     if (!response.ok) return { delivered: false, error: `webhook answered HTTP ${response.status}` };
     return { delivered: true, status: response.status };
   } catch (error) {
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return { delivered: false, error: redactSecrets(`webhook post failed: ${reason}`) };
+    // fetch's messages quote the URL, and a webhook URL is a credential: name the failure only.
+    const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+    const reason =
+      error instanceof Error ? `${error.name}${typeof cause === 'string' ? ` (${cause})` : ''}` : 'error';
+    return {
+      delivered: false,
+      error: redactSecrets(`webhook post to ${describeChannelUrl(url)} failed: ${reason}`),
+    };
   }
 }

@@ -110,6 +110,20 @@ function yamlMessage(code: string, message: string): string {
   return first.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
 }
 
+/** `__proto__` and friends as keys: never a policy key or rule id, and unsafe in plain objects. */
+function forbiddenKeyPath(value: unknown, path: PropertyKey[] = []): PropertyKey[] | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') return [...path, key];
+    const inner = forbiddenKeyPath((value as Record<string, unknown>)[key], [
+      ...path,
+      Array.isArray(value) ? Number(key) : key,
+    ]);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
 /** Parses and validates policy text. `file` names the source in every error. */
 export function parsePolicy(text: string, file: string): Policy {
   if (file.toLowerCase().endsWith('.json')) {
@@ -146,6 +160,20 @@ export function parsePolicy(text: string, file: string): Policy {
   }
   if (data === null || data === undefined)
     throw new PolicyError([{ file, message: 'the policy is empty; it needs at least "version: 1"' }]);
+  const forbidden = forbiddenKeyPath(data);
+  if (forbidden) {
+    throw new PolicyError([
+      {
+        ...locate(
+          file,
+          lineCounter,
+          nodeAt(document.contents, forbidden.slice(0, -1), String(forbidden.at(-1))),
+        ),
+        key: keyPath(forbidden),
+        message: 'this key name is not allowed in a policy (it is not a policy key or rule id)',
+      },
+    ]);
+  }
   const result = policySchema.safeParse(data);
   if (!result.success)
     throw new PolicyError(issuesFromZod(result.error, file, data, document.contents, lineCounter));

@@ -4,12 +4,12 @@ import type { ClusterResult, Finding, Report } from '../audit/types';
  * Control characters from configuration values or cluster ids (an ANSI escape, a newline) are shown
  * as escapes: a report on a terminal must not be able to rewrite the terminal.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
 function visible(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-  return text.replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  // Bidi overrides and line separators too: a cluster id must not display reversed or split.
+  return text.replace(CONTROL, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Pads columns to their widest cell; the last column is left ragged so long messages don't pad lines. */
@@ -86,5 +86,17 @@ export function formatTable(report: Report): string {
     );
   }
   for (const notice of report.notices) lines.push(`notice: ${notice}`);
+  const sent = report.notifications;
+  if (sent) {
+    lines.push(
+      '',
+      `notifications: ${sent.queued} part(s) queued, ${sent.delivered.length} delivered, ${sent.undelivered.length} not delivered`,
+    );
+    for (const part of sent.undelivered)
+      lines.push(visible(`  ${part.status}: ${part.id}${part.error ? ` (${part.error})` : ''}`));
+    for (const part of sent.rendered ?? []) {
+      lines.push('', `--- dry run: ${part.channel}, ${part.id} ---`, part.title, part.text);
+    }
+  }
   return `${lines.join('\n')}\n`;
 }

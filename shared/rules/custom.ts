@@ -38,16 +38,23 @@ export function customRuleFindings(rule: CustomRule, normalised: unknown): RuleF
   const errors: ErrorObject[] = rule.validate.errors ?? [];
   const seen = new Set<string>();
   return errors.flatMap((error) => {
-    const missing =
-      error.keyword === 'required'
-        ? String((error.params as { missingProperty?: unknown }).missingProperty)
-        : undefined;
-    const field = fieldFromInstancePath(error.instancePath, missing);
+    const params = error.params as {
+      missingProperty?: unknown;
+      additionalProperty?: unknown;
+      unevaluatedProperty?: unknown;
+    };
+    // `required` names a property that is absent; additional/unevaluated ones name one that is
+    // present and should not be: either way the finding belongs on that property, not its parent.
+    const missing = error.keyword === 'required' ? String(params.missingProperty) : undefined;
+    const extra = params.additionalProperty ?? params.unevaluatedProperty;
+    const property = missing ?? (extra === undefined ? undefined : String(extra));
+    const field = fieldFromInstancePath(error.instancePath, property);
     const message = `${rule.description}: ${field} ${error.message ?? 'does not match the rule'}`;
     // allErrors can report one field several times (e.g. an anyOf branch); one finding a message.
     if (seen.has(`${field}\u0000${message}`)) return [];
     seen.add(`${field}\u0000${message}`);
-    const value = missing === undefined ? valueAt(normalised, error.instancePath) : undefined;
+    const path = extra === undefined ? error.instancePath : `${error.instancePath}/${String(extra)}`;
+    const value = missing === undefined ? valueAt(normalised, path) : undefined;
     return [{ field, ...(value === undefined ? {} : { value: showValue(value) }), message }];
   });
 }

@@ -163,3 +163,40 @@ describe('custom rules', () => {
     expect(fieldFromInstancePath('/a~1b')).toBe('a/b');
   });
 });
+
+describe('custom rules against hostile input', () => {
+  const custom = (schema: string) =>
+    `${STRICT_POLICY}custom:\n  - id: custom.x\n    severity: low\n    description: custom check\n    schema: ${schema}\n`;
+
+  it('runs patterns in linear time: a catastrophic backtracking pattern cannot hang the audit', () => {
+    const policy = custom('{ properties: { MongoDBURI: { pattern: "^(a+)+$" } } }');
+    const findings = audit(compliantGateway({ MongoDBURI: `mongodb://${'a'.repeat(40)}!` }), policy);
+    expect(findings.map((finding) => finding.ruleId)).toContain('custom.x');
+  });
+
+  it('supports the standard formats', () => {
+    const policy = custom('{ properties: { UpdateDateTime: { format: date } } }');
+    expect(audit(compliantGateway(), policy).filter((finding) => finding.ruleId === 'custom.x')).toHaveLength(
+      1,
+    );
+  });
+
+  it('gives each unexpected property its own finding', () => {
+    const policy = custom('{ properties: { Extra1: true }, additionalProperties: { const: 0 } }');
+    const fields = audit(compliantGateway({ Extra1: 1, Extra2: 2, Extra3: 3 }), policy)
+      .filter((finding) => finding.ruleId === 'custom.x')
+      .map((finding) => finding.field);
+    expect(fields).toEqual(expect.arrayContaining(['Extra2', 'Extra3', 'MongoDBURI']));
+  });
+
+  it('masks secrets a custom rule quotes, whole objects included', () => {
+    const uri = 'mongodb://admin:PwAdminX1@10.0.0.5/?tls=true&tlsCertificateKeyFilePassword=PwKSecret';
+    for (const schema of ['{ properties: { MongoDBURI: { maxLength: 5 } } }', '{ not: {} }']) {
+      const findings = audit(compliantGateway({ MongoDBURI: uri }), custom(schema)).filter(
+        (f) => f.ruleId === 'custom.x',
+      );
+      expect(findings.length).toBeGreaterThan(0);
+      expect(JSON.stringify(findings)).not.toMatch(/PwAdminX1|PwKSecret/);
+    }
+  });
+});

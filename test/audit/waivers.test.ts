@@ -155,3 +155,19 @@ describe('waivers', () => {
     );
   });
 });
+
+describe('waivers and the allow-list agree on addresses', () => {
+  it('does not waive an http URL on port 443 that the allow-list entry without a port refuses', () => {
+    const policy = `version: 1
+registries: { allow: [mirror.example.com] }
+waivers:
+  - { rule: registry.not-allowed, registries: [mirror.example.com], reason: "the allow-list's own entry", expires: 2099-01-01 }
+`;
+    const findings = audit(
+      withLocation({ Location: 'mirror.example.com', URL: 'http://mirror.example.com:443' }),
+      policy,
+    );
+    const urlFinding = findings.find((finding) => finding.field === 'Locations.LocationInfo[1].URL');
+    expect(urlFinding).toMatchObject({ ruleId: 'registry.not-allowed', waived: false });
+  });
+});

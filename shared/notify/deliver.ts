@@ -1,0 +1,253 @@
+import type { Report } from '../audit/types';
+import { type Clock, realClock } from '../clock';
+import { redactSecrets } from '../redact';
+import { getJson, keySegment, putJson, type StateStore } from '../state/store';
+import type { Channel, ChannelDriver, OutgoingPart } from './channel';
+import { type ChannelMemory, planDigests } from './digest';
+import { driverFor } from './drivers/index';
+import type { FindingMemory } from './memory';
+import { createRateLimiter, type RateLimiter } from './rate';
+import { renderDigest } from './render';
+import { sendPart } from './send';
+import { splitIntoParts } from './split';
+
+/**
+ * Delivery with memory: each run's digest is written to an outbox before anything is sent, every
+ * part has a stable id (`<runId>/<channel>/<index>`) recorded when delivered, and the outbox is
+ * flushed at the start of every run. So a part is never lost (it waits for the next run), never
+ * posted twice by one run (a re-invoked run finds its digest already built and its delivered parts
+ * marked), and a part the service may have accepted after we gave up is not resent by that run.
+ */
+
+const MEMORY_KEY = 'notify/memory.json';
+const CHANNELS_KEY = 'notify/channels.json';
+const OUTBOX = 'notify/outbox';
+const DIGESTS = 'notify/digests';
+const RETRY_AFTER_CAP_MS = 15 * 60 * 1000;
+const DIGEST_MARKER_TTL_MS = 7 * 24 * 3600 * 1000;
+
+export type PartStatus = 'pending' | 'delivered' | 'uncertain' | 'failed';
+
+interface OutboxEntry {
+  part: OutgoingPart;
+  status: PartStatus;
+  attempts: number;
+  lastError?: string;
+  updatedAt: string;
+}
+
+export interface UndeliveredPart {
+  id: string;
+  channel: string;
+  status: Exclude<PartStatus, 'delivered'>;
+  error?: string;
+}
+
+export interface NotifyResult {
+  /** Parts this run queued (its own digests). */
+  queued: number;
+  /** Parts delivered by this invocation, this run's or earlier runs'. */
+  delivered: string[];
+  /** Every part still not delivered after this invocation, with why. */
+  undelivered: UndeliveredPart[];
+  /** Only with dryRun: the parts that would be sent, nothing written or posted. */
+  rendered?: OutgoingPart[];
+}
+
+export interface NotifyOptions {
+  store: StateStore;
+  clock?: Clock;
+  fetch?: typeof fetch;
+  drivers?: (channel: Channel) => ChannelDriver;
+  reportUrl?: string;
+  /** Per-request timeout (ms). */
+  timeoutMs?: number;
+  /** Attempts per part within one run for retryable failures. */
+  maxAttempts?: number;
+  /** Stop starting sends after this instant (ms), leaving the rest in the outbox. */
+  deadline?: number;
+  dryRun?: boolean;
+}
+
+const partKey = (part: Pick<OutgoingPart, 'runId' | 'channel' | 'index'>) =>
+  `${OUTBOX}/${keySegment(part.runId)}/${keySegment(part.channel)}/${String(part.index).padStart(4, '0')}.json`;
+
+function renderParts(
+  report: Report,
+  plan: ReturnType<typeof planDigests>,
+  channels: readonly Channel[],
+  drivers: (c: Channel) => ChannelDriver,
+) {
+  return plan.digests.flatMap((digest) => {
+    const channel = channels.find((candidate) => candidate.name === digest.channel);
+    if (!channel) return [];
+    const driver = drivers(channel);
+    const rendered = renderDigest(digest, driver.flavour);
+    const texts = splitIntoParts(rendered.sections, driver.maxTextBytes, (index, total) =>
+      total > 1 ? `(${index}/${total})` : '',
+    );
+    return texts.map(
+      (text, offset): OutgoingPart => ({
+        id: `${report.runId}/${channel.name}/${offset + 1}`,
+        runId: report.runId,
+        channel: channel.name,
+        index: offset + 1,
+        total: texts.length,
+        title: texts.length > 1 ? `${rendered.title} (${offset + 1}/${texts.length})` : rendered.title,
+        text,
+      }),
+    );
+  });
+}
+
+export async function notifyRun(
+  report: Report,
+  channels: readonly Channel[],
+  options: NotifyOptions,
+): Promise<NotifyResult> {
+  const { store } = options;
+  const clock = options.clock ?? realClock;
+  const drivers = options.drivers ?? ((channel: Channel) => driverFor(channel.type));
+  const memory = (await getJson<FindingMemory>(store, MEMORY_KEY)) ?? {};
+  const channelMemory = (await getJson<Record<string, ChannelMemory>>(store, CHANNELS_KEY)) ?? {};
+  const now = new Date(clock.now());
+
+  if (options.dryRun) {
+    const plan = planDigests(report, channels, memory, channelMemory, now, options.reportUrl);
+    return {
+      queued: 0,
+      delivered: [],
+      undelivered: [],
+      rendered: renderParts(report, plan, channels, drivers),
+    };
+  }
+
+  // Build this run's digests once: a re-invoked run (FC retries async invocations) finds the
+  // marker and sends what is left instead of building, and marking, a second digest.
+  let queued = 0;
+  const markerKey = `${DIGESTS}/${keySegment(report.runId)}.json`;
+  if ((await store.get(markerKey)) === undefined) {
+    const plan = planDigests(report, channels, memory, channelMemory, now, options.reportUrl);
+    const parts = renderParts(report, plan, channels, drivers);
+    for (const part of parts) {
+      const entry: OutboxEntry = { part, status: 'pending', attempts: 0, updatedAt: now.toISOString() };
+      await putJson(store, partKey(part), entry);
+    }
+    queued = parts.length;
+    await putJson(store, MEMORY_KEY, plan.memory);
+    await putJson(store, CHANNELS_KEY, { ...channelMemory, ...plan.channelMemory });
+    await store.create(markerKey, JSON.stringify({ createdAt: now.toISOString(), parts: parts.length }));
+  }
+
+  const delivered = await flushOutbox(report.runId, channels, drivers, clock, options);
+  await prune(store, report.runId, now);
+  const undelivered: UndeliveredPart[] = [];
+  for (const key of await store.list(OUTBOX)) {
+    const entry = await getJson<OutboxEntry>(store, key);
+    if (!entry || entry.status === 'delivered') continue;
+    if (entry.status === 'failed' && entry.part.runId !== report.runId) continue;
+    undelivered.push({
+      id: entry.part.id,
+      channel: entry.part.channel,
+      status: entry.status,
+      ...(entry.lastError ? { error: entry.lastError } : {}),
+    });
+  }
+  return { queued, delivered, undelivered };
+}
+
+/** Sends every part not yet delivered, oldest run first, one rate limiter per channel. */
+async function flushOutbox(
+  runId: string,
+  channels: readonly Channel[],
+  drivers: (channel: Channel) => ChannelDriver,
+  clock: Clock,
+  options: NotifyOptions,
+): Promise<string[]> {
+  const { store } = options;
+  const limiters = new Map<string, RateLimiter>();
+  const delivered: string[] = [];
+  const maxAttempts = options.maxAttempts ?? 4;
+  const stopped = new Set<string>();
+  for (const key of await store.list(OUTBOX)) {
+    const entry = await getJson<OutboxEntry>(store, key);
+    if (!entry || entry.status === 'delivered' || entry.status === 'failed') continue;
+    // A part the service may have accepted after we gave up is not resent by the run that sent
+    // it; a later run resends it (a lost message is worse than a repeat that carries its id).
+    if (entry.status === 'uncertain' && entry.part.runId === runId) continue;
+    const channel = channels.find((candidate) => candidate.name === entry.part.channel);
+    const save = (update: Partial<OutboxEntry>) =>
+      putJson(store, key, { ...entry, ...update, updatedAt: new Date(clock.now()).toISOString() });
+    if (!channel) {
+      await save({ status: 'failed', lastError: `channel ${entry.part.channel} is no longer configured` });
+      continue;
+    }
+    // Parts of one channel go in order: after one is held back, the rest of that channel waits too.
+    if (stopped.has(channel.name)) continue;
+    const driver = drivers(channel);
+    let limiter = limiters.get(channel.name);
+    if (!limiter) {
+      limiter = createRateLimiter(driver.rate, clock);
+      limiters.set(channel.name, limiter);
+    }
+    let attempts = entry.attempts;
+    for (;;) {
+      if (options.deadline !== undefined && clock.now() >= options.deadline) {
+        stopped.add(channel.name);
+        await save({
+          status: 'pending',
+          attempts,
+          lastError: 'the run ran out of time; it is sent next run',
+        });
+        break;
+      }
+      await limiter.acquire();
+      attempts += 1;
+      const outcome = await sendPart(driver, channel, entry.part, {
+        clock,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      });
+      if (outcome.status === 'delivered') {
+        await save({ status: 'delivered', attempts });
+        delivered.push(entry.part.id);
+        break;
+      }
+      const error = redactSecrets(`${outcome.code}: ${outcome.message}`);
+      if (outcome.status === 'failed' || outcome.status === 'uncertain') {
+        await save({ status: outcome.status, attempts, lastError: error });
+        if (outcome.status === 'uncertain') stopped.add(channel.name);
+        break;
+      }
+      const waitMs = Math.min(
+        outcome.retryAfterMs ?? 1000 * 2 ** Math.min(attempts - entry.attempts - 1, 4),
+        RETRY_AFTER_CAP_MS,
+      );
+      if (
+        attempts - entry.attempts >= maxAttempts ||
+        (options.deadline !== undefined && clock.now() + waitMs >= options.deadline)
+      ) {
+        stopped.add(channel.name);
+        await save({ status: 'pending', attempts, lastError: error });
+        break;
+      }
+      limiter.block(clock.now() + waitMs);
+    }
+  }
+  return delivered;
+}
+
+/** Drops what no later run needs: delivered and failed parts of earlier runs, week-old markers. */
+async function prune(store: StateStore, runId: string, now: Date): Promise<void> {
+  for (const key of await store.list(OUTBOX)) {
+    const entry = await getJson<OutboxEntry>(store, key);
+    if (entry && entry.part.runId !== runId && (entry.status === 'delivered' || entry.status === 'failed')) {
+      await store.delete(key);
+    }
+  }
+  for (const key of await store.list(DIGESTS)) {
+    const marker = await getJson<{ createdAt: string }>(store, key);
+    if (marker && now.getTime() - Date.parse(marker.createdAt) > DIGEST_MARKER_TTL_MS)
+      await store.delete(key);
+  }
+}

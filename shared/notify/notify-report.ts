@@ -1,0 +1,30 @@
+import type { Report } from '../audit/types';
+import type { Env } from '../config';
+import { FileStateStore } from '../state/file-store';
+import { loadChannelsFile } from './channels-file';
+import { type NotifyOptions, notifyRun } from './deliver';
+
+/** Runs the notifier for a finished report and returns the report with its `notifications` filled in. */
+export async function notifyAndRecord(
+  report: Report,
+  settings: { channelsFile: string; stateDir: string; env: Env },
+  options: Omit<NotifyOptions, 'store' | 'reportUrl'> = {},
+): Promise<Report> {
+  const config = await loadChannelsFile(settings.channelsFile, settings.env);
+  const result = await notifyRun(report, config.channels, {
+    ...options,
+    store: new FileStateStore(settings.stateDir),
+    ...(config.reportUrl ? { reportUrl: config.reportUrl } : {}),
+  });
+  return {
+    ...report,
+    notifications: {
+      queued: result.queued,
+      delivered: result.delivered,
+      undelivered: result.undelivered,
+      ...(result.rendered
+        ? { rendered: result.rendered.map(({ id, channel, title, text }) => ({ id, channel, title, text })) }
+        : {}),
+    },
+  };
+}
