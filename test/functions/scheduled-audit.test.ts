@@ -1,7 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler, scheduledRunId } from '../../functions/scheduled-audit/index';
+import { startChatEmulator } from '../emulator/chat/server';
 import { generateFleet } from '../emulator/ehpc/fleet';
 import { startEhpcEmulator } from '../emulator/ehpc/server';
 import type { EhpcEmulator } from '../emulator/ehpc/types';
@@ -118,5 +121,32 @@ describe('scheduled-audit handler', () => {
       await bundle.createHandler({ env })(timerEvent('2026-12-04T02:30:00Z'), fcContext(ROLE)),
     );
     expect(result).toMatchObject({ kind: 'imagegw-audit.run-summary', summary: { clusters: 16 } });
+  });
+
+  it('notifies the channels of IMAGEGW_CHANNELS_FILE once, even when FC invokes the same trigger twice', async () => {
+    const chat = await startChatEmulator();
+    try {
+      const hook = chat.addWebhook({ secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] });
+      const dir = mkdtempSync(join(tmpdir(), 'scheduled-notify-'));
+      writeFileSync(
+        join(dir, 'channels.yaml'),
+        'channels:\n  - { name: hooks, type: webhook, url: "${HOOK_URL}", secret: "${HOOK_SECRET}" }\n',
+      );
+      const notifyEnv = {
+        ...env,
+        IMAGEGW_CHANNELS_FILE: join(dir, 'channels.yaml'),
+        IMAGEGW_STATE_DIR: join(dir, 'state'),
+        HOOK_URL: hook.url,
+        HOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      };
+      const event = timerEvent('2026-12-05T02:30:00Z');
+      const first = JSON.parse(await createHandler({ env: notifyEnv })(event, fcContext(ROLE)));
+      expect(first.notifications).toMatchObject({ queued: 1, undelivered: [] });
+      const retried = JSON.parse(await createHandler({ env: notifyEnv })(event, fcContext(ROLE)));
+      expect(retried.notifications).toMatchObject({ queued: 0, delivered: [] });
+      expect(chat.delivered(hook.id)).toHaveLength(1);
+    } finally {
+      await chat.close();
+    }
   });
 });
