@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from '../../shared/audit/report';
 import { loadPolicyFile } from '../../shared/policy/load';
-import { loadCases, runCase } from '../../shared/policy-test/cases';
+import { loadCases, PolicyTestError, runCase } from '../../shared/policy-test/cases';
 import { UsageError } from '../output';
 
 /** `policy test DIR`: runs every `*.case.yaml` in DIR against the policy; exit 1 when any fails. */
@@ -18,8 +18,19 @@ export async function policyTestCommand(
   const cases = await loadCases(dir);
   const now = options.now ?? new Date();
   let failed = 0;
+  let broken = 0;
   for (const testCase of cases) {
-    const result = await runCase(testCase, policy, now);
+    let result: Awaited<ReturnType<typeof runCase>>;
+    try {
+      result = await runCase(testCase, policy, now);
+    } catch (error) {
+      // One case with a missing config is bad input; the others still run and are reported.
+      if (!(error instanceof PolicyTestError)) throw error;
+      broken += 1;
+      process.stderr.write(`imagegw-audit: ${error.message}\n`);
+      process.stdout.write(`ERROR ${testCase.name} (${testCase.file})\n`);
+      continue;
+    }
     if (result.passed) {
       process.stdout.write(`PASS ${result.name}\n`);
       continue;
@@ -30,6 +41,10 @@ export async function policyTestCommand(
     for (const unexpected of result.unexpected)
       process.stdout.write(`  found, not expected: ${unexpected}\n`);
   }
-  process.stdout.write(`${cases.length - failed} passed, ${failed} failed (policy ${policyFile})\n`);
+  const passed = cases.length - failed - broken;
+  process.stdout.write(
+    `${passed} passed, ${failed} failed${broken ? `, ${broken} could not run` : ''} (policy ${policyFile})\n`,
+  );
+  if (broken > 0) return EXIT.usage;
   return failed > 0 ? EXIT.findings : EXIT.ok;
 }

@@ -66,8 +66,9 @@ export async function resolveRunInputs(options: RunOptions, env: Env): Promise<R
   const endpoints = parseEndpoints(options.endpoint, '--endpoint');
   checkEndpointRegions(endpoints, regions, '--endpoint');
   const { endpointFor } = endpoints;
-  const credentials = credentialsFromEnv(env);
+  // The policy first: its mistakes are the user's to fix, and must not hide behind missing keys.
   const policy = options.policy ? await loadPolicyFile(options.policy) : baselinePolicy();
+  const credentials = credentialsFromEnv(env);
   const clusterIds = options.clusters
     ?.split(',')
     .map((id) => id.trim())

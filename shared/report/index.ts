@@ -30,6 +30,9 @@ const EXTENSION_FORMATS: Record<string, ReportFormat> = {
 
 /** `--out FILE` picks the format from the extension, else falls back to `--format`. */
 export function formatForFile(file: string, fallback: ReportFormat): ReportFormat {
-  const match = /\.[^./\\]+$/.exec(file.toLowerCase());
+  const name = file.toLowerCase();
+  // `report.sarif.json` is SARIF (GitHub's convention), not the JSON report.
+  if (name.endsWith('.sarif.json')) return 'sarif';
+  const match = /\.[^./\\]+$/.exec(name);
   return (match && EXTENSION_FORMATS[match[0]]) || fallback;
 }

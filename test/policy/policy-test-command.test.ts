@@ -64,4 +64,15 @@ describe('imagegw-audit policy test', () => {
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain('no test cases');
   });
+
+  it('reports a case whose config is missing as bad input, and still runs the others', async () => {
+    const dir = copySuite();
+    writeFileSync(join(dir, 'aaa-missing.case.yaml'), 'config: configs/nope.json\nexpect: []\n');
+    const result = await runCli(['policy', 'test', dir, '--policy', POLICY]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/^ERROR aaa-missing /m);
+    expect(result.stdout).toMatch(/^PASS compliant-acr$/m);
+    expect(result.stdout).toMatch(/, 1 could not run/);
+    expect(result.stderr).toContain('nope.json: no such file');
+  });
 });

@@ -19,6 +19,7 @@ describe('formatReport', () => {
     expect(formatForFile('report.sarif', 'json')).toBe('sarif');
     expect(formatForFile('junit.xml', 'json')).toBe('junit');
     expect(formatForFile('report', 'table')).toBe('table');
+    expect(formatForFile('results/report.sarif.json', 'json')).toBe('sarif');
   });
 
   it('renders without changing the report', () => {
