@@ -1,4 +1,5 @@
 import type { ClusterResult, Finding, Report } from '../audit/types';
+import { clustersOf } from './clusters';
 import { reportRules, runLevelReasons } from './sarif';
 
 /**
@@ -149,23 +150,6 @@ function clusterSuite(
     return testcaseSuite.xml;
   });
   return { counts, xml: suiteXml(cluster.clusterId, properties, counts, cases) };
-}
-
-/** Clusters of the report, plus any cluster that only the findings name (never dropped silently). */
-function clustersOf(report: Report): ClusterResult[] {
-  const clusters = [...report.clusters];
-  const known = new Set(clusters.map((cluster) => cluster.clusterId));
-  for (const finding of report.findings) {
-    if (known.has(finding.clusterId)) continue;
-    known.add(finding.clusterId);
-    const own = report.findings.filter((other) => other.clusterId === finding.clusterId);
-    clusters.push({
-      clusterId: finding.clusterId,
-      region: finding.region,
-      status: own.some((other) => !other.waived) ? 'violating' : 'compliant',
-    });
-  }
-  return clusters;
 }
 
 function runSuite(report: Report): Suite | undefined {

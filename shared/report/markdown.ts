@@ -1,4 +1,5 @@
 import { type ClusterResult, type Finding, type Report, SEVERITIES, type Severity } from '../audit/types';
+import { clustersOf } from './clusters';
 
 /**
  * GitHub-flavoured Markdown, for pull-request comments, job summaries and wikis. Every value that
@@ -81,23 +82,6 @@ const STATUS_LABEL: Record<ClusterResult['status'], string> = {
   violating: '**violating**',
   error: '**error**',
 };
-
-/** Clusters of the report, plus any cluster that only the findings name (never dropped silently). */
-function clustersOf(report: Report): ClusterResult[] {
-  const clusters = [...report.clusters];
-  const known = new Set(clusters.map((cluster) => cluster.clusterId));
-  for (const finding of report.findings) {
-    if (known.has(finding.clusterId)) continue;
-    known.add(finding.clusterId);
-    const own = report.findings.filter((other) => other.clusterId === finding.clusterId);
-    clusters.push({
-      clusterId: finding.clusterId,
-      region: finding.region,
-      status: own.some((other) => !other.waived) ? 'violating' : 'compliant',
-    });
-  }
-  return clusters;
-}
 
 function ruleCell(finding: Finding): string {
   return finding.expiredWaiver ? `${md(finding.ruleId)} ⚠ expired waiver` : md(finding.ruleId);
