@@ -139,18 +139,17 @@ export function parsePolicy(text: string, file: string): Policy {
   // JSON is parsed by the YAML 1.2 parser too: JSON is a subset of it, and this gives JSON files
   // the same line and column reporting. Duplicate keys are an error in both.
   const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
-  if (document.errors.length > 0) {
-    throw new PolicyError(
-      document.errors.map((error) => {
-        const position = error.linePos?.[0];
-        return {
-          file,
-          ...(position ? { line: position.line, column: position.col } : {}),
-          message: yamlMessage(error.code, error.message),
-        };
-      }),
-    );
-  }
+  const yamlIssues: PolicyIssue[] = document.errors.map((error) => {
+    const position = error.linePos?.[0];
+    return {
+      file,
+      ...(position ? { line: position.line, column: position.col } : {}),
+      message: yamlMessage(error.code, error.message),
+    };
+  });
+  // A duplicate key still leaves a readable document: go on, so every other problem is reported
+  // in the same run. Any other YAML error leaves nothing reliable to validate.
+  if (document.errors.some((error) => error.code !== 'DUPLICATE_KEY')) throw new PolicyError(yamlIssues);
   let data: unknown;
   try {
     // A bounded alias count: a "billion laughs" document is refused instead of expanded.
@@ -175,8 +174,10 @@ export function parsePolicy(text: string, file: string): Policy {
     ]);
   }
   const result = policySchema.safeParse(data);
-  if (!result.success)
-    throw new PolicyError(issuesFromZod(result.error, file, data, document.contents, lineCounter));
+  if (!result.success) {
+    throw new PolicyError([...yamlIssues, ...issuesFromZod(result.error, file, data, document.contents, lineCounter)]);
+  }
+  if (yamlIssues.length > 0) throw new PolicyError(yamlIssues);
   const schemaIssues: PolicyIssue[] = [];
   const policy = compilePolicy(
     result.data,
