@@ -225,4 +225,42 @@ describe('notifications, end to end against the chat emulators', () => {
     const everything = [...messages(), ...files, JSON.stringify(result)].join('\n');
     for (const secret of [ROBOT_SECRET, token, MONGO_PASSWORD]) expect(everything).not.toContain(secret);
   });
+
+  it('waits out a 429 with Retry-After and retries; does not retry a permanent error', async () => {
+    const clock = createFakeClock(START);
+    chat = await startChatEmulator({ clock });
+    const slack = chat.addSlack();
+    const robot = chat.addDingtalk({ secret: ROBOT_SECRET });
+    const channels: Channel[] = [
+      { name: 'slack', type: 'slack', url: slack.url, minSeverity: 'low', remindEvery: 86_400 },
+      // The robot's secret is wrong: a signature failure is permanent.
+      {
+        name: 'robot',
+        type: 'dingtalk',
+        url: robot.url,
+        secret: 'SECwrong',
+        minSeverity: 'low',
+        remindEvery: 86_400,
+      },
+    ];
+    chat.fault(slack.id, { kind: 'status', status: 429, retryAfter: 30, times: 1 });
+    const store = new FileStateStore(mkdtempSync(join(tmpdir(), 'notify-')));
+    const before = clock.now();
+    const result = await notifyRun(
+      audit('2026-12-03T02:30:00Z-wait', fleetOf(['ehpc-hz-a']), clock.now()),
+      channels,
+      {
+        store,
+        clock,
+      },
+    );
+    expect(chat.requestsFor(slack.id)).toHaveLength(2);
+    expect(chat.delivered(slack.id)).toHaveLength(1);
+    expect((chat.requestsFor(slack.id)[1]?.at ?? 0) - before).toBeGreaterThanOrEqual(30_000);
+    expect(chat.requestsFor(robot.id)).toHaveLength(1);
+    expect(result.undelivered).toEqual([
+      expect.objectContaining({ channel: 'robot', status: 'failed', error: expect.stringMatching(/310000/) }),
+    ]);
+    expect(JSON.stringify(result)).not.toContain('SECwrong');
+  });
 });

@@ -76,9 +76,14 @@ describe('policy loading', () => {
   });
 
   it('reports a duplicate key together with the other problems', () => {
-    const issues = issuesOf('version: 1\ntransport: {}\ntransport: {}\ntimeouts:\n  pullUpdate: { min: 5 }\n');
+    const issues = issuesOf(
+      'version: 1\ntransport: {}\ntransport: {}\ntimeouts:\n  pullUpdate: { min: 5 }\n',
+    );
     expect(issues.map((issue) => issue.message)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/duplicate key/), expect.stringMatching(/5 has no unit/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/duplicate key/),
+        expect.stringMatching(/5 has no unit/),
+      ]),
     );
   });
 
