@@ -107,7 +107,12 @@ export async function runCommand(options: RunOptions, env: Env): Promise<number>
   const inputs = await resolveRunInputs(options, env);
   const audited = await auditFleet(inputs, options, 'run');
   const report = inputs.notify
-    ? await notifyAndRecord(audited, { ...inputs.notify, env }, { dryRun: inputs.notify.dryRun })
+    ? await notifyAndRecord(
+        audited,
+        { ...inputs.notify, env },
+        // A bound for the CLI too: what is not delivered in 10 minutes waits for the next run.
+        { dryRun: inputs.notify.dryRun, deadline: Date.now() + 10 * 60 * 1000 },
+      )
     : audited;
   return emitReport(report, options);
 }

@@ -4,11 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { Clock } from '../../shared/clock';
+import { type Clock, realClock } from '../../shared/clock';
 import { type HandlerDeps, lazyAuditService } from '../../shared/fc/audit-service';
 import { credentialsFromContext, type FcContext, parseTimerEvent } from '../../shared/fc/events';
 import { notifyAndRecord } from '../../shared/notify/notify-report';
 import { type DeliveryResult, postRunSummary, runSummaryPayload } from '../../shared/notify/summary-webhook';
+import { redactSecrets } from '../../shared/redact';
 
 export type ScheduledAuditDeps = HandlerDeps & {
   fetch?: typeof fetch;
@@ -30,6 +31,8 @@ export function createHandler(deps: ScheduledAuditDeps) {
   const getService = lazyAuditService({ ...deps, baseDir: deps.baseDir ?? __dirname });
 
   return async (event: Buffer, context: FcContext) => {
+    // The function's whole time budget starts now, before the audit, not after it.
+    const started = (deps.notifyClock ?? realClock).now();
     const timer = parseTimerEvent(event);
     const audit = await getService(context);
     const report = await audit.run({
@@ -37,10 +40,12 @@ export function createHandler(deps: ScheduledAuditDeps) {
       mode: 'scheduled',
       runId: scheduledRunId(timer.triggerName, timer.triggerTime),
     });
-    const started = Date.now();
     const timeoutMs = (context.function?.timeout ?? 60) * 1000;
-    const notified = audit.config.channelsFile
-      ? await notifyAndRecord(
+    let notified = report;
+    let notifyError: string | undefined;
+    if (audit.config.channelsFile) {
+      try {
+        notified = await notifyAndRecord(
           report,
           {
             channelsFile: resolve(deps.baseDir ?? __dirname, audit.config.channelsFile),
@@ -53,8 +58,13 @@ export function createHandler(deps: ScheduledAuditDeps) {
             // Leave time to answer: what is not sent by then waits in the outbox for the next run.
             deadline: started + Math.max(0, timeoutMs - 15_000),
           },
-        )
-      : report;
+        );
+      } catch (error) {
+        // A broken channels file must not lose the run: the summary still goes out, with the reason.
+        notifyError = redactSecrets(error instanceof Error ? error.message : String(error));
+        console.error(`[${context.requestId}] run ${report.runId}: notifications: ${notifyError}`);
+      }
+    }
     let delivery: DeliveryResult | undefined;
     if (audit.config.webhookUrl) {
       delivery = await postRunSummary(
@@ -68,6 +78,7 @@ export function createHandler(deps: ScheduledAuditDeps) {
     return JSON.stringify({
       ...runSummaryPayload(notified),
       ...(notified.notifications ? { notifications: notified.notifications } : {}),
+      ...(notifyError ? { notificationError: notifyError } : {}),
       ...(delivery ? { delivery } : {}),
     });
   };

@@ -28,6 +28,7 @@ export interface ReportInput {
   clusters: ClusterResult[];
   findings: Finding[];
   regions?: RegionResult[];
+  clusterFilter?: readonly string[];
   /** Reasons beyond cluster errors (a region that failed to list, a count that does not reconcile). */
   incompleteReasons?: string[];
   notices?: string[];
@@ -83,6 +84,7 @@ export function buildReport(input: ReportInput): Report {
       byRule,
     },
     ...(input.regions ? { regions: input.regions } : {}),
+    ...(input.clusterFilter ? { clusterFilter: [...input.clusterFilter] } : {}),
     clusters,
     findings,
     notices: input.notices ?? [],

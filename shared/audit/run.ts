@@ -159,6 +159,7 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
     clusters,
     findings,
     regions: regionResults,
+    ...(options.clusterIds ? { clusterFilter: options.clusterIds } : {}),
     incompleteReasons,
     notices: waiverNotices(options.policy, now),
   });

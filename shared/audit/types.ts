@@ -90,6 +90,8 @@ export interface Report {
   clusters: ClusterResult[];
   findings: Finding[];
   notices: string[];
+  /** Set when the run audited only some clusters (`--clusters`, `?cluster=`): the others are unknown. */
+  clusterFilter?: string[];
   /** Chat delivery of this run (`run --notify`, the scheduled function): what could not be delivered. */
   notifications?: NotificationSummary;
 }

@@ -23,6 +23,7 @@ const MEMORY_KEY = 'notify/memory.json';
 const CHANNELS_KEY = 'notify/channels.json';
 const OUTBOX = 'notify/outbox';
 const DIGESTS = 'notify/digests';
+const CLAIMS = 'notify/claims';
 const RETRY_AFTER_CAP_MS = 15 * 60 * 1000;
 const DIGEST_MARKER_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -145,7 +146,6 @@ export async function notifyRun(
   for (const key of await store.list(OUTBOX)) {
     const entry = await getJson<OutboxEntry>(store, key);
     if (!entry || entry.status === 'delivered') continue;
-    if (entry.status === 'failed' && entry.part.runId !== report.runId) continue;
     undelivered.push({
       id: entry.part.id,
       channel: entry.part.channel,
@@ -171,34 +171,54 @@ async function flushOutbox(
   const stopped = new Set<string>();
   for (const key of await store.list(OUTBOX)) {
     const entry = await getJson<OutboxEntry>(store, key);
-    if (!entry || entry.status === 'delivered' || entry.status === 'failed') continue;
+    if (!entry || entry.status === 'delivered') continue;
     // A part the service may have accepted after we gave up is not resent by the run that sent
     // it; a later run resends it (a lost message is worse than a repeat that carries its id).
-    if (entry.status === 'uncertain' && entry.part.runId === runId) continue;
+    // A permanent failure is not retried by the run that met it, but by the next one: the
+    // operator may have fixed the token or secret since, and nothing is dropped silently.
+    if ((entry.status === 'uncertain' || entry.status === 'failed') && entry.part.runId === runId) continue;
     const channel = channels.find((candidate) => candidate.name === entry.part.channel);
     const save = (update: Partial<OutboxEntry>) =>
       putJson(store, key, { ...entry, ...update, updatedAt: new Date(clock.now()).toISOString() });
     if (!channel) {
-      await save({ status: 'failed', lastError: `channel ${entry.part.channel} is no longer configured` });
+      await save({
+        status: 'failed',
+        lastError: `channel ${entry.part.channel} is not configured; the part waits for it`,
+      });
       continue;
     }
     // Parts of one channel go in order: after one is held back, the rest of that channel waits too.
     if (stopped.has(channel.name)) continue;
+    // A claim per part and run, created before the first request: if this run was already here
+    // (a crash mid-send, a second invocation, FC retrying), the service may have the part, so this
+    // run does not send it again. It is removed only when we know the part was not accepted.
+    const claim = `${CLAIMS}/${keySegment(runId)}/${keySegment(entry.part.id)}`;
+    if (!(await store.create(claim, new Date(clock.now()).toISOString()))) {
+      if (entry.status === 'pending')
+        await save({ status: 'uncertain', lastError: 'an earlier attempt of this run did not finish' });
+      continue;
+    }
     const driver = drivers(channel);
-    let limiter = limiters.get(channel.name);
+    // One limiter per webhook, not per channel name: two channels on one robot share its rate.
+    const rateKey = channel.url;
+    let limiter = limiters.get(rateKey);
     if (!limiter) {
       limiter = createRateLimiter(driver.rate, clock);
-      limiters.set(channel.name, limiter);
+      limiters.set(rateKey, limiter);
     }
     let attempts = entry.attempts;
     for (;;) {
-      if (options.deadline !== undefined && clock.now() >= options.deadline) {
+      if (
+        options.deadline !== undefined &&
+        Math.max(clock.now(), limiter.nextAllowedAt()) >= options.deadline
+      ) {
         stopped.add(channel.name);
         await save({
           status: 'pending',
           attempts,
           lastError: 'the run ran out of time; it is sent next run',
         });
+        await store.delete(claim);
         break;
       }
       await limiter.acquire();
@@ -229,6 +249,8 @@ async function flushOutbox(
       ) {
         stopped.add(channel.name);
         await save({ status: 'pending', attempts, lastError: error });
+        // Known not accepted (a retryable answer): a re-invocation of this run may try again.
+        await store.delete(claim);
         break;
       }
       limiter.block(clock.now() + waitMs);
@@ -241,8 +263,12 @@ async function flushOutbox(
 async function prune(store: StateStore, runId: string, now: Date): Promise<void> {
   for (const key of await store.list(OUTBOX)) {
     const entry = await getJson<OutboxEntry>(store, key);
-    if (entry && entry.part.runId !== runId && (entry.status === 'delivered' || entry.status === 'failed')) {
-      await store.delete(key);
+    if (entry && entry.part.runId !== runId && entry.status === 'delivered') await store.delete(key);
+  }
+  for (const key of await store.list(CLAIMS)) {
+    if (!key.startsWith(`${CLAIMS}/${keySegment(runId)}/`)) {
+      const claimed = await store.get(key);
+      if (claimed && now.getTime() - Date.parse(claimed) > DIGEST_MARKER_TTL_MS) await store.delete(key);
     }
   }
   for (const key of await store.list(DIGESTS)) {

@@ -10,6 +10,8 @@ export interface ChannelDigest {
   complete: boolean;
   /** Clusters this run could not read, with the API's code. */
   unreadable: { clusterId: string; region: string; code: string }[];
+  /** Regions whose clusters could not be listed: none of their clusters was audited. */
+  unlisted: { region: string; code: string }[];
   incompleteReasons: string[];
   newFindings: Finding[];
   resolved: Resolved[];
@@ -74,7 +76,14 @@ export function planDigests(
       region: cluster.region,
       code: cluster.error?.code ?? 'error',
     }));
-  const unreadableIds = unreadable.map((cluster) => cluster.clusterId).sort();
+  const unlisted = (report.regions ?? [])
+    .filter((region) => region.error !== undefined)
+    .map((region) => ({ region: region.region, code: region.error?.code ?? 'error' }));
+  // What the channel was last told could not be read: clusters, and regions that did not list.
+  const unreadableIds = [
+    ...unreadable.map((cluster) => cluster.clusterId),
+    ...unlisted.map((region) => `region:${region.region}`),
+  ].sort();
   const channelMemory: Record<string, ChannelMemory> = {};
   const digests: ChannelDigest[] = [];
 
@@ -114,6 +123,7 @@ export function planDigests(
       kind: changed ? 'changes' : 'reminder',
       complete: report.complete,
       unreadable,
+      unlisted,
       incompleteReasons: report.incompleteReasons,
       newFindings,
       resolved,

@@ -37,9 +37,10 @@ export interface RunCoverage {
 }
 
 export function coverageOf(report: Report): RunCoverage {
-  // Only a listing that succeeded and reconciled with TotalCount proves a cluster is gone.
+  // Only a listing that succeeded and reconciled with TotalCount proves a cluster is gone, and only
+  // in a run over every cluster: a run filtered to some clusters says nothing of the others.
   const listedRegions = new Set(
-    (report.regions ?? [])
+    (report.clusterFilter ? [] : (report.regions ?? []))
       .filter((region) => region.error === undefined && region.totalCount === region.listed)
       .map((region) => region.region),
   );

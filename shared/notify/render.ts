@@ -59,6 +59,12 @@ export function renderDigest(digest: ChannelDigest, flavour: Flavour): RenderedD
     ? `Run ${e(digest.runId)}: complete`
     : `Run ${e(digest.runId)}: ${bold('INCOMPLETE', flavour)}${digest.unreadable.length ? ` (${plural(digest.unreadable.length, 'cluster')} could not be read)` : ''}`;
   const sections: string[][] = [[bold(title, flavour), status]];
+  if (digest.unlisted.length > 0) {
+    sections.push([
+      bold('Regions that could not be listed (their clusters were not audited)', flavour),
+      ...digest.unlisted.map((region) => `- ${e(region.region)}: ${e(region.code)}`),
+    ]);
+  }
   if (digest.unreadable.length > 0) {
     sections.push([
       bold('Could not be read', flavour),

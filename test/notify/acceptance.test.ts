@@ -263,4 +263,41 @@ describe('notifications, end to end against the chat emulators', () => {
     ]);
     expect(JSON.stringify(result)).not.toContain('SECwrong');
   });
+
+  it('a run that died mid-send and is invoked again does not post that part a second time', async () => {
+    const { channel, store, messages, clock } = await setup();
+    const report = audit('2026-12-03T02:30:00Z-crash', fleetOf(['ehpc-hz-a']), clock.now());
+    // The service accepts the post, then the process "dies" before recording it: the request
+    // never returns to us. The first invocation is abandoned, as FC abandons a killed instance.
+    const dying: typeof fetch = async (input, init) => {
+      await fetch(input, init);
+      return new Promise<Response>(() => {});
+    };
+    void notifyRun(report, [channel], { store, clock, fetch: dying, timeoutMs: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(messages()).toHaveLength(1);
+    const again = await notifyRun(report, [channel], { store, clock });
+    expect(again.delivered).toEqual([]);
+    expect(again.undelivered.map((part) => part.status)).toEqual(['uncertain']);
+    expect(messages()).toHaveLength(1);
+  });
+
+  it('a part refused for a bad secret is not lost: the next run, with the secret fixed, delivers it once', async () => {
+    const { channel, store, messages, clock } = await setup();
+    const broken = { ...channel, secret: 'SECwrong' };
+    const first = await notifyRun(
+      audit('2026-12-03T02:30:00Z-bad', fleetOf(['ehpc-hz-a']), clock.now()),
+      [broken],
+      { store, clock },
+    );
+    expect(first.undelivered.map((part) => part.status)).toEqual(['failed']);
+    clock.advance(3600_000);
+    const second = await notifyRun(
+      audit('2026-12-03T03:30:00Z-fixed', fleetOf(['ehpc-hz-a']), clock.now()),
+      [channel],
+      { store, clock },
+    );
+    expect(second.delivered).toEqual(['2026-12-03T02:30:00Z-bad/ops/1']);
+    expect(messages()).toHaveLength(1);
+  });
 });

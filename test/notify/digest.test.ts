@@ -158,4 +158,25 @@ describe('planDigests', () => {
     expect(beforeDue).toEqual([]);
     expect(due?.map((digest) => [digest.kind, digest.stillOpen.length])).toEqual([['reminder', 1]]);
   });
+
+  it('resolves nothing outside a run filtered to some clusters', () => {
+    const filtered = { ...report('r2', [cluster('ehpc-hz-a')], [a1]), clusterFilter: ['ehpc-hz-a'] };
+    const [, second] = sequence([
+      report('r1', [cluster('ehpc-hz-a'), cluster('ehpc-hz-b')], [a1, b1]),
+      filtered,
+    ]);
+    expect(second).toEqual([]);
+  });
+
+  it('tells the channel when a region could not be listed', () => {
+    const failed = report(
+      'r2',
+      [],
+      [],
+      [{ region: 'cn-hangzhou', listed: 0, error: { code: 'Throttling.User', message: 'x' } }],
+    );
+    const [, second] = sequence([report('r1', [cluster('ehpc-hz-a')], [a1]), failed]);
+    expect(second?.[0]?.unlisted).toEqual([{ region: 'cn-hangzhou', code: 'Throttling.User' }]);
+    expect(second?.[0]?.resolved).toEqual([]);
+  });
 });

@@ -123,8 +123,12 @@ export function retryAfterOf(headers: Headers): number | undefined {
 
 /** The start of a response body, on one line, secrets removed: for messages, never the whole body. */
 export function snippet(body: string, max = 200): string {
-  const line = sanitizeText(body).replace(/\s+/g, ' ').trim();
-  return redactSecrets(line.length > max ? `${line.slice(0, max)}…` : line);
+  // Scrub before cutting: a token cut in half is no longer recognisable as the channel's. A
+  // service may echo the webhook URL or its token back; URLs and long token-like runs go.
+  const line = redactSecrets(sanitizeText(body).replace(/\s+/g, ' ').trim())
+    .replace(/\bhttps?:\/\/\S+/gi, '[url]')
+    .replace(/[A-Za-z0-9_-]{16,}/g, '[redacted]');
+  return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 
 export const delivered = (): SendOutcome => ({ status: 'delivered' });
