@@ -175,7 +175,10 @@ export function parsePolicy(text: string, file: string): Policy {
   }
   const result = policySchema.safeParse(data);
   if (!result.success) {
-    throw new PolicyError([...yamlIssues, ...issuesFromZod(result.error, file, data, document.contents, lineCounter)]);
+    throw new PolicyError([
+      ...yamlIssues,
+      ...issuesFromZod(result.error, file, data, document.contents, lineCounter),
+    ]);
   }
   if (yamlIssues.length > 0) throw new PolicyError(yamlIssues);
   const schemaIssues: PolicyIssue[] = [];
