@@ -37,7 +37,10 @@ const channelSchema = z.strictObject({
 });
 
 const fileSchema = z.strictObject({
-  reportUrl: z.string().url().optional(),
+  reportUrl: z
+    .string()
+    .regex(/^https?:\/\/[^\s<>]+$/, 'an http(s) URL')
+    .optional(),
   channels: z.array(channelSchema).min(1, 'list at least one channel'),
 });
 
@@ -67,6 +70,16 @@ function checkUrl(channel: { name: string; type: ChannelType; url: string }, whe
   const loopback = LOOPBACK.has(url.hostname);
   if (url.protocol !== 'https:' && !(loopback && url.protocol === 'http:')) {
     throw new ChannelsError(`${where}.url: must be https (http only to a local emulator)`);
+  }
+  // The token each service needs in its URL: without it every post fails, so say so now.
+  const token = { dingtalk: 'access_token', wecom: 'key' } as const;
+  if (
+    (channel.type === 'dingtalk' || channel.type === 'wecom') &&
+    !url.searchParams.get(token[channel.type])
+  ) {
+    throw new ChannelsError(
+      `${where}.url: a ${channel.type} URL carries its ${token[channel.type]} query parameter`,
+    );
   }
   if (channel.type !== 'webhook' && !loopback && !SERVICE_HOSTS[channel.type].includes(url.hostname)) {
     throw new ChannelsError(

@@ -85,7 +85,8 @@ function renderParts(
     const driver = drivers(channel);
     const rendered = renderDigest(digest, driver.flavour);
     const texts = splitIntoParts(rendered.sections, driver.maxTextBytes, (index, total) =>
-      total > 1 ? `(${index}/${total})` : '',
+      // Every part after the first says which run and digest it continues.
+      total > 1 ? `(${index}/${total}) ${rendered.title} · run ${report.runId}` : '',
     );
     return texts.map(
       (text, offset): OutgoingPart => ({

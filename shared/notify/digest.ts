@@ -102,8 +102,12 @@ export function planDigests(
     }
     const resolved: Resolved[] = [];
     for (const [fingerprint, record] of Object.entries(memory)) {
-      if (open.has(fingerprint) || !record.notified[channel.name]) continue;
-      const reason = resolutionOf(record, fingerprint, report, coverage);
+      if (!record.notified[channel.name]) continue;
+      const stillOpen = open.get(fingerprint);
+      if (stillOpen && openForChannel(stillOpen, channel)) continue;
+      const reason = stillOpen
+        ? "now below this channel's minimum severity"
+        : resolutionOf(record, fingerprint, report, coverage);
       if (reason === undefined) continue;
       resolved.push({ fingerprint, finding: { ...record }, reason });
       delete record.notified[channel.name];
@@ -133,6 +137,11 @@ export function planDigests(
     });
   }
 
+  // Channels no longer configured forget what they were told (re-added, they start afresh).
+  const configured = new Set(channels.map((channel) => channel.name));
+  for (const record of Object.values(memory)) {
+    for (const name of Object.keys(record.notified)) if (!configured.has(name)) delete record.notified[name];
+  }
   // Forget what is resolved everywhere; keep what this run could not judge.
   for (const [fingerprint, record] of Object.entries(memory)) {
     if (!open.has(fingerprint) && Object.keys(record.notified).length === 0) {

@@ -20,7 +20,11 @@ export interface RememberedFinding {
 
 export type FindingMemory = Record<string, RememberedFinding>;
 
-export type ResolutionReason = 'fixed' | 'cluster no longer exists' | 'waived';
+export type ResolutionReason =
+  | 'fixed'
+  | 'cluster no longer exists'
+  | 'waived'
+  | "now below this channel's minimum severity";
 
 export interface Resolved {
   fingerprint: string;

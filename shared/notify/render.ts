@@ -38,7 +38,8 @@ function groupByCluster<T extends { clusterId: string; region: string }>(
 
 function findingLine(finding: Finding, flavour: Flavour): string {
   const e = (text: string) => escapeText(text, flavour);
-  return `- [${finding.severity.toUpperCase()}] ${e(finding.ruleId)} · ${e(finding.field)}: ${e(finding.message)} (${finding.fingerprint.slice(0, 8)})`;
+  // Each line names its cluster: a digest split into parts must not leave a line without context.
+  return `- [${finding.severity.toUpperCase()}] ${e(finding.clusterId)} · ${e(finding.ruleId)} · ${e(finding.field)}: ${e(finding.message)} (${finding.fingerprint.slice(0, 8)})`;
 }
 
 export interface RenderedDigest {
@@ -98,7 +99,7 @@ export function renderDigest(digest: ChannelDigest, flavour: Flavour): RenderedD
         bold(`${e(first.clusterId)} (${e(first.region)})`, flavour),
         ...items.map(
           (item) =>
-            `- ${e(item.finding.ruleId)} · ${e(item.finding.field)}: ${item.reason} (${item.fingerprint.slice(0, 8)})`,
+            `- ${e(item.finding.clusterId)} · ${e(item.finding.ruleId)} · ${e(item.finding.field)}: ${item.reason} (${item.fingerprint.slice(0, 8)})`,
         ),
       ]);
     }
@@ -122,6 +123,7 @@ export function renderDigest(digest: ChannelDigest, flavour: Flavour): RenderedD
       ...digest.expiringWaivers.map((notice) => `- ${e(notice)}`),
     ]);
   }
+  // Validated as an http(s) URL without spaces or angle brackets when the channels file is read.
   if (digest.reportUrl) sections.push([`Report: ${digest.reportUrl}`]);
   return { title, sections };
 }

@@ -218,5 +218,14 @@ export function formatMarkdown(report: Report): string {
     out.push('');
   }
 
+  const sent = report.notifications;
+  if (sent && sent.undelivered.length > 0) {
+    out.push('## Chat messages not delivered', '');
+    for (const part of sent.undelivered) {
+      out.push(listItem(`${part.status}: ${part.id}${part.error ? ` (${part.error})` : ''}`));
+    }
+    out.push('');
+  }
+
   return `${out.join('\n').trimEnd()}\n`;
 }

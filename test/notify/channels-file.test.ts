@@ -74,6 +74,11 @@ describe('channels file', () => {
       'type: wecom, url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", secret: s',
       /not signed/,
     ],
+    [
+      'a DingTalk URL without its access_token',
+      'type: dingtalk, url: "https://oapi.dingtalk.com/robot/send"',
+      /access_token query parameter/,
+    ],
     ['an unknown type', 'type: teams, url: "https://x.example"', /type/],
     [
       'a typo in a key',
@@ -84,7 +89,7 @@ describe('channels file', () => {
     const text = error(`channels:\n  - { name: ops, ${fields} }\n`);
     expect(text).toMatch(message);
     expect(text).not.toContain('tok-SECRET-123');
-    expect(text).not.toContain('access_token');
+    expect(text).not.toContain('access_token=');
   });
 
   it('allows http to a loopback emulator, refuses duplicate names', () => {

@@ -179,4 +179,15 @@ describe('planDigests', () => {
     expect(second?.[0]?.unlisted).toEqual([{ region: 'cn-hangzhou', code: 'Throttling.User' }]);
     expect(second?.[0]?.resolved).toEqual([]);
   });
+
+  it("resolves a finding for a channel once it drops below that channel's minimum severity", () => {
+    const lowered = { ...a1, severity: 'low' as const };
+    const [, second] = sequence(
+      [report('r1', [cluster('ehpc-hz-a')], [a1]), report('r2', [cluster('ehpc-hz-a')], [lowered])],
+      [PAGER],
+    );
+    expect(second?.[0]?.resolved.map((item) => item.reason)).toEqual([
+      "now below this channel's minimum severity",
+    ]);
+  });
 });
