@@ -24,6 +24,7 @@ const CHANNELS_KEY = 'notify/channels.json';
 const OUTBOX = 'notify/outbox';
 const DIGESTS = 'notify/digests';
 const CLAIMS = 'notify/claims';
+const RUNS = 'runs';
 const RETRY_AFTER_CAP_MS = 15 * 60 * 1000;
 const DIGEST_MARKER_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -141,6 +142,14 @@ export async function notifyRun(
     await store.create(markerKey, JSON.stringify({ createdAt: now.toISOString(), parts: parts.length }));
   }
 
+  // The run history: one small record per run (later, the report page's trend reads it).
+  await putJson(store, `${RUNS}/${keySegment(report.runId)}.json`, {
+    runId: report.runId,
+    mode: report.mode,
+    finishedAt: report.finishedAt,
+    complete: report.complete,
+    summary: report.summary,
+  });
   const delivered = await flushOutbox(report.runId, channels, drivers, clock, options);
   await prune(store, report.runId, now);
   const undelivered: UndeliveredPart[] = [];

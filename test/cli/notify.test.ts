@@ -86,6 +86,10 @@ describe('imagegw-audit run --notify', () => {
     expect(report.notifications).toMatchObject({ queued: 1, undelivered: [] });
     expect(report.notifications?.delivered).toHaveLength(1);
     expect(messages()).toHaveLength(1);
+    const token = new URL(env.ROBOT_URL).searchParams.get('access_token') ?? 'no-token';
+    for (const secret of [token, env.ROBOT_SECRET, KEY.accessKeySecret]) {
+      expect(first.stdout + first.stderr + JSON.stringify(messages())).not.toContain(secret);
+    }
     const second = await runCli([...args, '--notify'], env);
     expect((JSON.parse(second.stdout) as Report).notifications).toMatchObject({ queued: 0, delivered: [] });
     expect(messages()).toHaveLength(1);

@@ -222,6 +222,8 @@ describe('notifications, end to end against the chat emulators', () => {
       }
     };
     walk(stateDir);
+    // The state keeps the run history too.
+    expect(files.some((file) => file.includes('"runId":"2026-12-03T02:30:00Z-secret"'))).toBe(true);
     const everything = [...messages(), ...files, JSON.stringify(result)].join('\n');
     for (const secret of [ROBOT_SECRET, token, MONGO_PASSWORD]) expect(everything).not.toContain(secret);
   });
