@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, TOOL_VERSION } from '../shared/audit/report';
 import { ConfigError } from '../shared/config';
 import { ChannelsError } from '../shared/notify/channels-file';
+import { parsePolicyDuration } from '../shared/policy/duration';
 import { PolicyError } from '../shared/policy/errors';
 import { policyJsonSchema } from '../shared/policy/json-schema';
 import { loadPolicyFile } from '../shared/policy/load';
@@ -27,6 +28,13 @@ function withReportOptions(command: Command): Command {
 const positiveInt = (name: string) => (value: string) => {
   if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`${name}: "${value}" is not a positive whole number`);
   return Number(value);
+};
+
+const durationSeconds = (name: string) => (value: string) => {
+  const parsed = parsePolicyDuration(value);
+  if (!parsed.ok || parsed.value === 0)
+    throw new UsageError(`${name}: "${value}" is not a duration such as 90s, 10m or 1h`);
+  return parsed.value;
 };
 
 function program(setExit: (code: number) => void): Command {
@@ -63,7 +71,17 @@ function program(setExit: (code: number) => void): Command {
           positiveInt('--concurrency'),
         ),
       )
-      .addOption(new Option('--qps <n>', 'requests per second per region').argParser(positiveInt('--qps')))
+      .addOption(
+        new Option('--qps <n>', 'requests per second per region (default 10)').argParser(
+          positiveInt('--qps'),
+        ),
+      )
+      .addOption(
+        new Option(
+          '--deadline <duration>',
+          'time budget (e.g. 10m): no new reads after it; the rest are listed as not evaluated',
+        ).argParser(durationSeconds('--deadline')),
+      )
       .option('--notify', 'deliver to the configured chat channels')
       .option('--dry-run', 'render the chat messages, send nothing')
       .option('--channels <file>', 'chat channels file (default: IMAGEGW_CHANNELS_FILE)')

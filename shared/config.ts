@@ -145,6 +145,10 @@ const functionEnvSchema = z.object({
   IMAGEGW_WEBHOOK_URL: z.string().optional(),
   IMAGEGW_API_TOKENS: z.string().optional(),
   IMAGEGW_CHANNELS_FILE: z.string().optional(),
+  IMAGEGW_QPS: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'a positive whole number')
+    .optional(),
   IMAGEGW_STATE_DIR: z.string().optional(),
   IMAGEGW_CONCURRENCY: z
     .string()
@@ -162,6 +166,8 @@ export interface FunctionConfig {
   webhookUrl?: string;
   /** Chat channels file (relative paths resolve against the bundle's folder). */
   channelsFile?: string;
+  /** E-HPC requests per second per region. */
+  qps: number;
   /** Notification state; on FC without OSS this is the instance's /tmp, which does not survive it. */
   stateDir: string;
   apiTokens: string[];
@@ -211,5 +217,6 @@ export function functionConfig(env: Env, fcRegion?: string): FunctionConfig {
     concurrency: vars.IMAGEGW_CONCURRENCY ? Number(vars.IMAGEGW_CONCURRENCY) : 4,
     ...(vars.IMAGEGW_CHANNELS_FILE?.trim() ? { channelsFile: vars.IMAGEGW_CHANNELS_FILE.trim() } : {}),
     stateDir: vars.IMAGEGW_STATE_DIR?.trim() || '/tmp/imagegw-state',
+    qps: vars.IMAGEGW_QPS ? Number(vars.IMAGEGW_QPS) : 10,
   };
 }

@@ -12,6 +12,7 @@ import {
 import { createEhpcClient } from '../../shared/ehpc/pop-client';
 import { loadChannelsFile } from '../../shared/notify/channels-file';
 import { notifyAndRecord } from '../../shared/notify/notify-report';
+import { createRegionPacer, DEFAULT_QPS } from '../../shared/pace/region-pacer';
 import { baselinePolicy, loadPolicyFile } from '../../shared/policy/load';
 import type { Policy } from '../../shared/policy/policy';
 import { checkOutPath, emitReport, type ReportOptions, UsageError } from '../output';
@@ -29,6 +30,8 @@ export interface RunOptions extends ReportOptions {
   dryRun?: boolean;
   channels?: string;
   state?: string;
+  /** Seconds: no new gateway read starts after this much time (clusters not reached are listed). */
+  deadline?: number;
 }
 
 export interface RunInputs {
@@ -88,11 +91,16 @@ export async function resolveRunInputs(options: RunOptions, env: Env): Promise<R
 
 export function auditFleet(
   inputs: RunInputs,
-  options: Pick<RunOptions, 'concurrency' | 'now'>,
+  options: Pick<RunOptions, 'concurrency' | 'now' | 'qps' | 'deadline'>,
   mode: 'run' | 'demo',
 ): Promise<Report> {
   return runFleetAudit({
-    reader: createEhpcClient({ credentials: inputs.credentials, endpointFor: inputs.endpointFor }),
+    reader: createEhpcClient({
+      credentials: inputs.credentials,
+      endpointFor: inputs.endpointFor,
+      beforeRequest: createRegionPacer(options.qps ?? DEFAULT_QPS),
+    }),
+    ...(options.deadline === undefined ? {} : { deadline: Date.now() + options.deadline * 1000 }),
     policy: inputs.policy,
     regions: inputs.regions,
     ...(inputs.clusterIds ? { clusterIds: inputs.clusterIds } : {}),

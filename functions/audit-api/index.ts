@@ -4,7 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { apiTokensFromEnv, ConfigError, parseRegions } from '../../shared/config';
-import { type HandlerDeps, lazyAuditService } from '../../shared/fc/audit-service';
+import { type HandlerDeps, lazyAuditService, readDeadline } from '../../shared/fc/audit-service';
 import {
   credentialsFromContext,
   EventError,
@@ -81,6 +81,7 @@ export function createHandler(deps: AuditApiDeps) {
     const report = await audit.run({
       credentials: credentialsFromContext(context),
       mode: 'on-demand',
+      deadline: readDeadline(Date.now(), context.function?.timeout),
       ...(cluster ? { clusterIds: [cluster] } : {}),
       ...(regions ? { regions } : {}),
     });

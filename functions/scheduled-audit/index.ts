@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { type Clock, realClock } from '../../shared/clock';
-import { type HandlerDeps, lazyAuditService } from '../../shared/fc/audit-service';
+import { type HandlerDeps, lazyAuditService, readDeadline } from '../../shared/fc/audit-service';
 import { credentialsFromContext, type FcContext, parseTimerEvent } from '../../shared/fc/events';
 import { notifyAndRecord } from '../../shared/notify/notify-report';
 import { type DeliveryResult, postRunSummary, runSummaryPayload } from '../../shared/notify/summary-webhook';
@@ -39,6 +39,7 @@ export function createHandler(deps: ScheduledAuditDeps) {
       credentials: credentialsFromContext(context),
       mode: 'scheduled',
       runId: scheduledRunId(timer.triggerName, timer.triggerTime),
+      deadline: readDeadline(started, context.function?.timeout),
     });
     const timeoutMs = (context.function?.timeout ?? 60) * 1000;
     let notified = report;

@@ -21,6 +21,8 @@ export interface FleetAuditOptions {
   clock?: () => Date;
   /** Overrides the clock for waiver expiry and staleness (the CLI's --now). */
   now?: Date;
+  /** Epoch ms after which no new gateway read starts (the function's timeout less a margin, or --deadline). */
+  deadline?: number;
 }
 
 /** Turns any failure into the report's error record: the API's code, never a secret. */
@@ -72,24 +74,30 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
   const incompleteReasons: string[] = [];
   const regionResults: RegionResult[] = [];
   const listings: RegionListing[] = [];
+  // One concurrency limit for listing and reading alike: the API sees at most this many calls.
+  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
+  // Wall-clock time: the deadline comes from the function timeout, whatever clock judges waivers.
+  const pastDeadline = () => options.deadline !== undefined && Date.now() >= options.deadline;
 
   await Promise.all(
-    regions.map(async (region) => {
-      try {
-        const listing = await options.reader.listClusters(region);
-        listings.push(listing);
-        regionResults.push({ region, listed: listing.clusters.length, totalCount: listing.totalCount });
-        if (listing.clusters.length !== listing.totalCount) {
-          incompleteReasons.push(
-            `${region}: listed ${listing.clusters.length} clusters but the API reported TotalCount ${listing.totalCount}`,
-          );
+    regions.map((region) =>
+      limit(async () => {
+        try {
+          const listing = await options.reader.listClusters(region);
+          listings.push(listing);
+          regionResults.push({ region, listed: listing.clusters.length, totalCount: listing.totalCount });
+          if (listing.clusters.length !== listing.totalCount) {
+            incompleteReasons.push(
+              `${region}: listed ${listing.clusters.length} clusters but the API reported TotalCount ${listing.totalCount}`,
+            );
+          }
+        } catch (error) {
+          const failure = toClusterError(error);
+          regionResults.push({ region, listed: 0, error: failure });
+          incompleteReasons.push(`${region}: clusters could not be listed: ${failure.code}`);
         }
-      } catch (error) {
-        const failure = toClusterError(error);
-        regionResults.push({ region, listed: 0, error: failure });
-        incompleteReasons.push(`${region}: clusters could not be listed: ${failure.code}`);
-      }
-    }),
+      }),
+    ),
   );
   // Listing order is nondeterministic under Promise.all; keep the configured order for dedupe.
   listings.sort((a, b) => regions.indexOf(a.region) - regions.indexOf(b.region));
@@ -115,8 +123,8 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
     }
   }
 
-  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
   const findings: Finding[] = [];
+  let notReached = 0;
   await Promise.all(
     targets.map(({ summary, listedIn }) =>
       limit(async () => {
@@ -126,6 +134,20 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
           region,
           ...(summary.name ? { name: summary.name } : {}),
         };
+        // Past the deadline no new read starts: the cluster is listed as not evaluated, and the
+        // run (incomplete) still ends in time to report and notify.
+        if (pastDeadline()) {
+          notReached += 1;
+          clusters.push({
+            ...base,
+            status: 'error',
+            error: {
+              code: 'NotEvaluated',
+              message: "not read: the run reached its deadline before this cluster's turn",
+            },
+          });
+          return;
+        }
         try {
           const response = await options.reader.describeImageGatewayConfig({
             clusterId: summary.clusterId,
@@ -150,6 +172,8 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
     ),
   );
 
+  if (notReached > 0)
+    incompleteReasons.push(`${notReached} cluster(s) not evaluated: the run reached its deadline`);
   return buildReport({
     runId,
     mode: options.mode,

@@ -43,6 +43,8 @@ export interface EhpcClientOptions {
   method?: 'GET' | 'POST';
   /** Hard cap on ListClusters pages per region, so a misbehaving server cannot loop forever. Default 200. */
   maxPages?: number;
+  /** Awaited before every HTTP request, retries included: the per-region pace (`--qps`). */
+  beforeRequest?: (region: string) => Promise<void>;
 }
 
 /** What verbose mode resolves with besides the body; untyped in pop-core's declarations. */
@@ -165,6 +167,7 @@ export function createEhpcClient(options: EhpcClientOptions): EhpcReader {
     return withRetry(
       policy,
       async () => {
+        await options.beforeRequest?.(context.region);
         const [json, entry] = await clientFor(context).request(context.action, definedParams(params), {
           method,
           timeout: timeoutMs,

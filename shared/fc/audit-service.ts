@@ -4,12 +4,17 @@ import type { Report, RunMode } from '../audit/types';
 import { type Credentials, type Env, type FunctionConfig, functionConfig } from '../config';
 import { createEhpcClient } from '../ehpc/pop-client';
 import type { EhpcReader } from '../ehpc/port';
+import { createRegionPacer } from '../pace/region-pacer';
 import type { Policy } from '../policy/policy';
 
-export type ReaderFactory = (credentials: Credentials, endpointFor: (region: string) => string) => EhpcReader;
+export type ReaderFactory = (
+  credentials: Credentials,
+  endpointFor: (region: string) => string,
+  beforeRequest?: (region: string) => Promise<void>,
+) => EhpcReader;
 
-export const defaultReaderFactory: ReaderFactory = (credentials, endpointFor) =>
-  createEhpcClient({ credentials, endpointFor });
+export const defaultReaderFactory: ReaderFactory = (credentials, endpointFor, beforeRequest) =>
+  createEhpcClient({ credentials, endpointFor, ...(beforeRequest ? { beforeRequest } : {}) });
 
 export interface AuditRequest {
   credentials: Credentials;
@@ -17,6 +22,8 @@ export interface AuditRequest {
   runId?: string;
   clusterIds?: readonly string[];
   regions?: readonly string[];
+  /** Epoch ms after which no new read starts: the invocation's timeout less a margin. */
+  deadline?: number;
 }
 
 /**
@@ -34,7 +41,9 @@ export function createAuditService(
     policy,
     run(request: AuditRequest): Promise<Report> {
       return runFleetAudit({
-        reader: readerFactory(request.credentials, config.endpointFor),
+        // A fresh pace per run, per region (IMAGEGW_QPS).
+        reader: readerFactory(request.credentials, config.endpointFor, createRegionPacer(config.qps)),
+        ...(request.deadline === undefined ? {} : { deadline: request.deadline }),
         ...(clock ? { clock } : {}),
         policy,
         regions: request.regions ?? config.regions,
@@ -48,6 +57,15 @@ export function createAuditService(
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;
+
+/**
+ * When reads must stop for an invocation that started at `startedMs`: its timeout less a quarter
+ * of it (at least 30 s), which leaves time to build the report and deliver the messages.
+ */
+export function readDeadline(startedMs: number, timeoutSeconds: number | undefined): number {
+  const timeoutMs = (timeoutSeconds ?? 60) * 1000;
+  return startedMs + timeoutMs - Math.min(timeoutMs / 2, Math.max(30_000, timeoutMs / 4));
+}
 
 export interface ServiceDeps {
   env: Env;

@@ -1,12 +1,12 @@
 import type { Report } from '../audit/types';
 import { type Clock, realClock } from '../clock';
+import { createRateLimiter, type RateLimiter } from '../pace/rate-limiter';
 import { redactSecrets } from '../redact';
 import { getJson, keySegment, putJson, type StateStore } from '../state/store';
 import type { Channel, ChannelDriver, OutgoingPart } from './channel';
 import { type ChannelMemory, planDigests } from './digest';
 import { driverFor } from './drivers/index';
 import type { FindingMemory } from './memory';
-import { createRateLimiter, type RateLimiter } from './rate';
 import { renderDigest } from './render';
 import { sendPart } from './send';
 import { splitIntoParts } from './split';

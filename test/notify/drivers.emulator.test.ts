@@ -12,8 +12,8 @@ import type {
   SendOutcome,
 } from '../../shared/notify/channel';
 import { driverFor } from '../../shared/notify/drivers/index';
-import { createRateLimiter } from '../../shared/notify/rate';
 import { sendPart } from '../../shared/notify/send';
+import { createRateLimiter } from '../../shared/pace/rate-limiter';
 import { type ChatEmulator, type ChatHook, startChatEmulator } from '../emulator/chat/index';
 import { createFakeClock, type FakeClock } from '../helpers/fake-clock';
 

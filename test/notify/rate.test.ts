@@ -4,7 +4,7 @@ import { dingtalkDriver } from '../../shared/notify/drivers/dingtalk';
 import { feishuDriver } from '../../shared/notify/drivers/feishu';
 import { slackDriver } from '../../shared/notify/drivers/slack';
 import { wecomDriver } from '../../shared/notify/drivers/wecom';
-import { createRateLimiter, type RateRule } from '../../shared/notify/rate';
+import { createRateLimiter, type RateRule } from '../../shared/pace/rate-limiter';
 import { createFakeClock } from '../helpers/fake-clock';
 
 const START = Date.UTC(2026, 11, 3);

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { runFleetAudit } from '../../shared/audit/run';
+import { createEhpcClient } from '../../shared/ehpc/pop-client';
+import { createRegionPacer } from '../../shared/pace/region-pacer';
+import { baselinePolicy } from '../../shared/policy/load';
+import { generateFleet } from '../emulator/ehpc/fleet';
+import { useEhpcEmulator } from '../helpers/emulator';
+import { createFakeClock } from '../helpers/fake-clock';
+
+const KEY = { accessKeyId: 'pace-key-id', accessKeySecret: 'pace-key-secret' };
+const start = useEhpcEmulator();
+
+describe('per-region pace', () => {
+  it('lets at most qps requests start in any second of a region, regions independently', async () => {
+    const clock = createFakeClock(1_000_000);
+    const pace = createRegionPacer(5, clock);
+    const starts: Record<string, number[]> = { a: [], b: [] };
+    await Promise.all([
+      ...Array.from({ length: 20 }, () => pace('a').then(() => starts.a?.push(clock.now()))),
+      ...Array.from({ length: 5 }, () => pace('b').then(() => starts.b?.push(clock.now()))),
+    ]);
+    const a = starts.a ?? [];
+    for (let index = 5; index < a.length; index += 1) {
+      expect((a[index] ?? 0) - (a[index - 5] ?? 0)).toBeGreaterThanOrEqual(1000);
+    }
+    expect((a.at(-1) ?? 0) - 1_000_000).toBeGreaterThanOrEqual(3000);
+    expect(starts.b?.every((at) => at === 1_000_000)).toBe(true);
+  });
+
+  it('paces every request the client sends, listing pages and retries included', async () => {
+    const emulator = await start({
+      regions: { 'cn-hangzhou': generateFleet('cn-hangzhou', 7) },
+      credentials: [KEY],
+    });
+    const paced: string[] = [];
+    const reader = createEhpcClient({
+      credentials: KEY,
+      endpointFor: () => emulator.endpoints['cn-hangzhou'] ?? '',
+      retry: { sleep: async () => {} },
+      beforeRequest: async (region) => {
+        paced.push(region);
+      },
+    });
+    emulator.throttle({ next: 2 });
+    const report = await runFleetAudit({
+      reader,
+      policy: baselinePolicy(),
+      regions: ['cn-hangzhou'],
+      mode: 'run',
+    });
+    expect(report.summary.clusters).toBe(7);
+    expect(paced).toHaveLength(emulator.requests.length);
+  });
+});
+
+describe('the run deadline', () => {
+  it('starts no read after the deadline, lists what was not reached as not evaluated, and is incomplete', async () => {
+    const emulator = await start({
+      regions: { 'cn-hangzhou': generateFleet('cn-hangzhou', 12) },
+      credentials: [KEY],
+      latencyMs: 60,
+    });
+    const reader = createEhpcClient({
+      credentials: KEY,
+      endpointFor: () => emulator.endpoints['cn-hangzhou'] ?? '',
+    });
+    const report = await runFleetAudit({
+      reader,
+      policy: baselinePolicy(),
+      regions: ['cn-hangzhou'],
+      mode: 'run',
+      concurrency: 1,
+      deadline: Date.now() + 250,
+    });
+    const notEvaluated = report.clusters.filter((cluster) => cluster.error?.code === 'NotEvaluated');
+    const read = report.clusters.filter((cluster) => cluster.status !== 'error');
+    expect(report.clusters).toHaveLength(12);
+    expect(notEvaluated.length).toBeGreaterThan(0);
+    expect(report.complete).toBe(false);
+    expect(report.incompleteReasons).toContain(
+      `${notEvaluated.length} cluster(s) not evaluated: the run reached its deadline`,
+    );
+    const reads = emulator.requests.filter((request) => request.action === 'DescribeImageGatewayConfig');
+    expect(reads).toHaveLength(read.length);
+  });
+});
