@@ -28,6 +28,14 @@ export function maskSecretValue(value: string): string {
   return `${scheme}${colon >= 0 ? `${userInfo.slice(0, colon)}:***` : '***'}${value.slice(at)}`;
 }
 
+/**
+ * A registry URL (or what tries to be one) with every credential masked: the user info, and the
+ * value of every query parameter (`?access_token=***`), since a registry has no other use for one.
+ */
+export function maskUrlValue(value: string): string {
+  return maskSecretValue(value).replace(/([?&][^=&#\s]*=)[^&#\s]*/g, '$1***');
+}
+
 /** Removes signed query strings, echoed strings to sign, key ids and URL passwords. */
 export function redactSecrets(text: string): string {
   return maskUrlUserInfo(

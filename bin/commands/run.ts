@@ -1,5 +1,6 @@
 import { runFleetAudit } from '../../shared/audit/run';
 import type { Report } from '../../shared/audit/types';
+import { realClock } from '../../shared/clock';
 import {
   ConfigError,
   type Credentials,
@@ -94,13 +95,14 @@ export function auditFleet(
   options: Pick<RunOptions, 'concurrency' | 'now' | 'qps' | 'deadline'>,
   mode: 'run' | 'demo',
 ): Promise<Report> {
+  const deadline = options.deadline === undefined ? undefined : Date.now() + options.deadline * 1000;
   return runFleetAudit({
     reader: createEhpcClient({
       credentials: inputs.credentials,
       endpointFor: inputs.endpointFor,
-      beforeRequest: createRegionPacer(options.qps ?? DEFAULT_QPS),
+      beforeRequest: createRegionPacer(options.qps ?? DEFAULT_QPS, realClock, deadline),
     }),
-    ...(options.deadline === undefined ? {} : { deadline: Date.now() + options.deadline * 1000 }),
+    ...(deadline === undefined ? {} : { deadline }),
     policy: inputs.policy,
     regions: inputs.regions,
     ...(inputs.clusterIds ? { clusterIds: inputs.clusterIds } : {}),

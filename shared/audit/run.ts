@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { EhpcApiError } from '../ehpc/errors';
 import type { ClusterSummary, EhpcReader, RegionListing } from '../ehpc/port';
+import { DEADLINE_REACHED } from '../pace/region-pacer';
 import type { Policy } from '../policy/policy';
 import { redactSecrets } from '../redact';
 import { evaluateGateway } from './evaluate';
@@ -61,6 +62,11 @@ function dedupe(listings: RegionListing[]): Listed[] {
   }
   return [...byId.values()];
 }
+
+const NOT_EVALUATED = {
+  code: 'NotEvaluated',
+  message: "not read: the run reached its deadline before this cluster's turn",
+};
 
 export async function runFleetAudit(options: FleetAuditOptions): Promise<Report> {
   const clock = options.clock ?? (() => new Date());
@@ -166,6 +172,13 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
             ...(evaluation.overrides.length > 0 ? { overrides: evaluation.overrides } : {}),
           });
         } catch (error) {
+          const stoppedByPace = error instanceof Error && error.message.includes(DEADLINE_REACHED);
+          if (pastDeadline() || stoppedByPace) {
+            // Cut short by the deadline (the pace or a retry would have run past it): not evaluated.
+            notReached += 1;
+            clusters.push({ ...base, status: 'error', error: NOT_EVALUATED });
+            return;
+          }
           clusters.push({ ...base, status: 'error', error: toClusterError(error) });
         }
       }),

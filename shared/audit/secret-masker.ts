@@ -1,5 +1,5 @@
 import type { Gateway } from '../gateway/read';
-import { maskSecretValue, maskUrlUserInfo } from '../redact';
+import { maskUrlUserInfo, maskUrlValue } from '../redact';
 import { maskMongoUri } from '../rules/mongodb-uri';
 
 /**
@@ -19,10 +19,10 @@ export function secretMasker(gateway: Gateway): (text: string) => string {
     if (escapedRaw !== raw) pairs.push([escapedRaw, JSON.stringify(masked).slice(1, -1)]);
   };
   add(gateway.imagegw?.MongoDBURI, maskMongoUri);
-  add(gateway.imagegw?.DefaultImageLocation, maskSecretValue);
+  add(gateway.imagegw?.DefaultImageLocation, maskUrlValue);
   for (const location of gateway.locations) {
-    add(location.fields.Location, maskSecretValue);
-    add(location.fields.URL, maskSecretValue);
+    add(location.fields.Location, maskUrlValue);
+    add(location.fields.URL, maskUrlValue);
   }
   // Longest first, so a value that contains another is replaced whole.
   pairs.sort((a, b) => b[0].length - a[0].length);

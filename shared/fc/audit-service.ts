@@ -1,6 +1,7 @@
 import { resolvePolicy } from '../audit/policy-source';
 import { runFleetAudit } from '../audit/run';
 import type { Report, RunMode } from '../audit/types';
+import { realClock } from '../clock';
 import { type Credentials, type Env, type FunctionConfig, functionConfig } from '../config';
 import { createEhpcClient } from '../ehpc/pop-client';
 import type { EhpcReader } from '../ehpc/port';
@@ -42,7 +43,11 @@ export function createAuditService(
     run(request: AuditRequest): Promise<Report> {
       return runFleetAudit({
         // A fresh pace per run, per region (IMAGEGW_QPS).
-        reader: readerFactory(request.credentials, config.endpointFor, createRegionPacer(config.qps)),
+        reader: readerFactory(
+          request.credentials,
+          config.endpointFor,
+          createRegionPacer(config.qps, realClock, request.deadline),
+        ),
         ...(request.deadline === undefined ? {} : { deadline: request.deadline }),
         ...(clock ? { clock } : {}),
         policy,

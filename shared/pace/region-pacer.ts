@@ -6,16 +6,39 @@ import { createRateLimiter, type RateLimiter } from './rate-limiter';
  * region endpoint, so each region gets its own window and a slow region never holds up another.
  * With the pace respected the audit slows down instead of tripping Throttling and retrying.
  */
-export function createRegionPacer(qps: number, clock: Clock = realClock): (region: string) => Promise<void> {
+/** The words a deadline-stopped request fails with, whatever wraps the error on its way up. */
+export const DEADLINE_REACHED = 'not sent: the run reached its deadline';
+
+export class DeadlineReachedError extends Error {
+  override readonly name = 'DeadlineReachedError';
+}
+
+/**
+ * With a `deadline` (epoch ms, wall clock), a request whose turn comes after it is not sent: the
+ * pace's own wait must not carry a read past the function's time limit.
+ */
+export function createRegionPacer(
+  qps: number,
+  clock: Clock = realClock,
+  deadline?: number,
+): (region: string) => Promise<void> {
   const limiters = new Map<string, RateLimiter>();
-  return (region) => {
+  const checkDeadline = () => {
+    if (deadline !== undefined && Date.now() >= deadline) throw new DeadlineReachedError(DEADLINE_REACHED);
+  };
+  return async (region) => {
+    checkDeadline();
     let limiter = limiters.get(region);
     if (!limiter) {
       // No margin: the window is our own measure here, not a remote service's count to stay under.
       limiter = createRateLimiter([{ max: qps, windowMs: 1000 }], clock, { marginMs: 0 });
       limiters.set(region, limiter);
     }
-    return limiter.acquire();
+    if (deadline !== undefined && limiter.nextAllowedAt() - clock.now() + Date.now() >= deadline) {
+      throw new DeadlineReachedError(DEADLINE_REACHED);
+    }
+    await limiter.acquire();
+    checkDeadline();
   };
 }
 

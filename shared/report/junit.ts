@@ -4,7 +4,7 @@ import { reportRules, runLevelReasons } from './sarif';
 
 /**
  * JUnit XML: one testsuite per cluster, one testcase per cluster × rule. A testcase fails with one
- * `<failure>` per open finding, is skipped when all its findings are waived, and passes otherwise.
+ * `<failure>` holding its open findings, is skipped when all its findings are waived, and passes otherwise.
  * A cluster that could not be read has a single testcase with an `<error>` instead.
  */
 
@@ -90,11 +90,17 @@ function testcase(clusterId: string, ruleId: string, findings: readonly Finding[
   const counts = { ...zero(), tests: 1 };
   if (open.length > 0) {
     counts.failures = 1;
-    for (const finding of open) {
-      children.push(
-        `      <failure${attrs({ message: finding.message, type: finding.severity })}>${xmlText(findingBody(finding))}</failure>`,
-      );
-    }
+    // One <failure> per test case (the JUnit schema allows no more; CI tools show only the first),
+    // carrying every finding of this cluster and rule in its body.
+    const [first] = open;
+    const message =
+      open.length === 1
+        ? (first?.message ?? '')
+        : `${open.length} findings: ${open.map((f) => f.field).join(', ')}`;
+    const severities = [...new Set(open.map((finding) => finding.severity))].join(',');
+    children.push(
+      `      <failure${attrs({ message, type: severities })}>${xmlText(open.map(findingBody).join('\n\n'))}</failure>`,
+    );
   } else {
     counts.skipped = 1;
     const reasons = [...new Set(waived.map((finding) => finding.waiver?.reason ?? 'waived'))];

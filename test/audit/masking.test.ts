@@ -66,3 +66,16 @@ describe('no password survives in a finding', () => {
     expect(maskSecretValue('https://docker.io')).toBe('https://docker.io');
   });
 });
+
+describe('tokens in the query string of a registry URL', () => {
+  it.each([
+    'https://reg_istry.example?access_token=ChatLeakZZ7',
+    'https://registry.cn-hangzhou.cr.aliyuncs.com/v2?access_token=ChatLeakZZ7&x=1',
+  ])('never survive in a finding: %s', (url) => {
+    const custom = `${POLICY}custom:\n  - { id: custom.no-query, severity: low, description: no query, schema: { properties: { Locations: { items: { properties: { URL: { maxLength: 5 } } } } } } }\n`;
+    const findings = audit(withLocation({ URL: url }), custom);
+    expect(findings.length).toBeGreaterThan(0);
+    expect(JSON.stringify(findings)).not.toContain('ChatLeakZZ7');
+    expect(JSON.stringify(findings)).toContain('access_token=***');
+  });
+});

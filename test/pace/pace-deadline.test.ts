@@ -83,4 +83,32 @@ describe('the run deadline', () => {
     const reads = emulator.requests.filter((request) => request.action === 'DescribeImageGatewayConfig');
     expect(reads).toHaveLength(read.length);
   });
+
+  it("does not let the pace's own wait carry a read past the deadline", async () => {
+    const emulator = await start({
+      regions: { 'cn-hangzhou': generateFleet('cn-hangzhou', 20) },
+      credentials: [KEY],
+    });
+    const deadline = Date.now() + 600;
+    const reader = createEhpcClient({
+      credentials: KEY,
+      endpointFor: () => emulator.endpoints['cn-hangzhou'] ?? '',
+      // 4 requests per second: the listing and three reads fit before the deadline, the fifth
+      // request's turn (one second in) does not.
+      beforeRequest: createRegionPacer(4, undefined, deadline),
+    });
+    const report = await runFleetAudit({
+      reader,
+      policy: baselinePolicy(),
+      regions: ['cn-hangzhou'],
+      mode: 'run',
+      deadline,
+    });
+    const reads = emulator.requests.filter((request) => request.action === 'DescribeImageGatewayConfig');
+    expect(reads.length).toBeLessThanOrEqual(3);
+    expect(report.clusters.filter((cluster) => cluster.error?.code === 'NotEvaluated')).toHaveLength(
+      20 - reads.length,
+    );
+    expect(Date.parse(report.finishedAt)).toBeLessThan(deadline + 500);
+  });
 });

@@ -90,15 +90,17 @@ describe('formatJunit', () => {
     for (const each of childrenNamed(cluster, 'testcase')) expect(each.children).toEqual([]);
   });
 
-  it('fails a rule with one failure per finding, typed by severity, listing field, value and expected', () => {
+  it('fails a rule with one failure holding every finding, typed by severity, listing field, value and expected', () => {
     const cluster = suite(junit(mixedReport()), 'ehpc-hz-bad');
     const transport = childrenNamed(testcase(cluster, 'transport.insecure'), 'failure');
-    expect(transport.map((failure) => failure.attributes.message)).toEqual([
-      'URL is not https',
-      'Authentication is not https',
-    ]);
-    expect(transport.map((failure) => failure.attributes.type)).toEqual(['high', 'high']);
+    // The JUnit schema allows one <failure> per test case: both findings are in it.
+    expect(transport).toHaveLength(1);
+    expect(transport[0]?.attributes.message).toBe(
+      '2 findings: Locations.LocationInfo[1].URL, Locations.LocationInfo[2].Authentication',
+    );
+    expect(transport[0]?.attributes.type).toBe('high');
     expect(transport[0]?.text).toContain('field: Locations.LocationInfo[1].URL');
+    expect(transport[0]?.text).toContain('field: Locations.LocationInfo[2].Authentication');
     expect(transport[0]?.text).toContain('value: http://10.0.0.1');
     expect(transport[0]?.text).toContain(`expired waiver: lab registry ${HOSTILE_XML} (expired 2026-11-30)`);
 
@@ -188,7 +190,7 @@ describe('formatJunit', () => {
     expect(text).not.toContain('<script>');
     expect(text).not.toContain(']]>');
     expect(hasControl(text)).toBe(false);
-    expect(text.match(/<\/failure>/g)).toHaveLength(6);
+    expect(text.match(/<\/failure>/g)).toHaveLength(5);
     const failure = descendantsNamed(parseXml(text), 'failure')[0];
     // Attribute values keep their line break (as &#10;) and every special character.
     expect(failure?.attributes.message).toBe(`URL host is not an allowed registry: ${HOSTILE_XML}`);
