@@ -32,8 +32,8 @@ const positiveInt = (name: string) => (value: string) => {
 
 const durationSeconds = (name: string) => (value: string) => {
   const parsed = parsePolicyDuration(value);
-  if (!parsed.ok || parsed.value === 0)
-    throw new UsageError(`${name}: "${value}" is not a duration such as 90s, 10m or 1h`);
+  if (!parsed.ok) throw new UsageError(`${name}: "${value}" is not a duration such as 90s, 10m or 1h`);
+  if (parsed.value === 0) throw new UsageError(`${name}: give a positive duration, such as 90s, 10m or 1h`);
   return parsed.value;
 };
 

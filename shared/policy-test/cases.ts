@@ -52,8 +52,17 @@ export async function loadCase(file: string): Promise<PolicyTestCase> {
   }
   const parsed = caseSchema.safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new PolicyTestError(`${file}: ${issue?.path.join('.') || 'case'}: ${issue?.message ?? 'invalid'}`);
+    // A misspelt key explains a "missing" one: report unknown keys first.
+    const issue =
+      parsed.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ??
+      parsed.error.issues[0];
+    const where =
+      issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue?.path.join('.') || 'case';
+    const message =
+      issue?.code === 'unrecognized_keys'
+        ? 'unknown key; a case has name, config, cluster, region, now, expect'
+        : issue?.message;
+    throw new PolicyTestError(`${file}: ${where}: ${message ?? 'invalid'}`);
   }
   const { name, config, cluster, region, now, expect } = parsed.data;
   return {

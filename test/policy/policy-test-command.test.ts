@@ -75,4 +75,12 @@ describe('imagegw-audit policy test', () => {
     expect(result.stdout).toMatch(/, 1 could not run/);
     expect(result.stderr).toContain('nope.json: no such file');
   });
+
+  it('names a misspelt case key rather than the key it hides', async () => {
+    const dir = copySuite();
+    writeFileSync(join(dir, 'typo.case.yaml'), 'config: configs/compliant-acr.json\nexpct: []\n');
+    const result = await runCli(['policy', 'test', dir, '--policy', POLICY]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/typo\.case\.yaml: expct: unknown key/);
+  });
 });
