@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { evaluateGateway } from '../audit/evaluate';
 import { readSavedConfig, SavedConfigError } from '../audit/saved-config';
 import type { Finding } from '../audit/types';
+import { parseRfc3339 } from '../policy/expiry';
 import type { Policy } from '../policy/policy';
 
 /**
@@ -27,7 +28,10 @@ const caseSchema = z.strictObject({
   config: z.string().min(1),
   cluster: z.string().min(1).optional(),
   region: z.string().min(1).optional(),
-  now: z.string().datetime({ offset: true }).optional(),
+  now: z
+    .string()
+    .refine((text) => parseRfc3339(text) !== undefined, 'an RFC 3339 time such as 2026-12-01T00:00:00Z')
+    .optional(),
   expect: z.array(expectedFinding),
 });
 
@@ -71,7 +75,7 @@ export async function loadCase(file: string): Promise<PolicyTestCase> {
     configFile: resolve(dirname(file), config),
     ...(cluster ? { cluster } : {}),
     ...(region ? { region } : {}),
-    ...(now ? { now: new Date(now) } : {}),
+    ...(now ? { now: new Date(parseRfc3339(now) ?? Number.NaN) } : {}),
     expect: expect.map((finding) => ({
       rule: finding.rule,
       field: finding.field,

@@ -1,3 +1,4 @@
+import { readDateTime } from '../policy/datetime';
 import { formatDuration } from '../policy/duration';
 import type { Rule } from './rule';
 
@@ -13,8 +14,6 @@ import type { Rule } from './rule';
  * grammar and the date check below are config-invalid.ts's, kept identical on purpose. A time in
  * the future is not stale (a skewed clock is not what this rule is about).
  */
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
-
 interface UpdateTime {
   /** Milliseconds since the epoch. */
   ms: number;
@@ -24,36 +23,8 @@ interface UpdateTime {
 
 /** The instant an UpdateDateTime names, or undefined when config.invalid rejects the value. */
 export function readUpdateDateTime(value: string): UpdateTime | undefined {
-  const match = DATE_TIME.exec(value);
-  if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  // config.invalid uses this same reading, so both rules accept exactly the same values.
-  const check = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  const valid =
-    check.getUTCMonth() === month - 1 &&
-    check.getUTCDate() === day &&
-    hour < 24 &&
-    minute < 60 &&
-    second < 60;
-  if (!valid) return undefined;
-  // The instant itself with the full year: Date.UTC reads years 0–99 as 1900–1999.
-  const instant = new Date(0);
-  instant.setUTCFullYear(year, month - 1, day);
-  instant.setUTCHours(hour, minute, second, Math.floor(Number(`0${match[7] ?? ''}`) * 1000));
-  const zone = match[8];
-  let offsetMinutes = 0;
-  if (zone !== undefined && zone !== 'Z') {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    offsetMinutes = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-  }
-  return { ms: instant.getTime() - offsetMinutes * 60_000, assumedUtc: zone === undefined };
+  const read = readDateTime(value);
+  return read && { ms: read.ms, assumedUtc: !read.zoned };
 }
 
 export const configStale: Rule = {
