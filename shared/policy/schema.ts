@@ -81,18 +81,27 @@ const BUILT_IN = new Set<string>(RULE_IDS);
  * problem; whether a `custom.*` id is defined in this policy is checked once the rest is valid.
  */
 const ruleReference = (allowFamily: boolean) =>
-  z.string().superRefine((id, ctx) => {
-    const family = /^([a-z]+)\.\*$/.exec(id)?.[1];
-    if (allowFamily && family !== undefined && RULE_FAMILIES.includes(family)) return;
-    if (BUILT_IN.has(id) || CUSTOM_ID.test(id)) return;
-    const families = allowFamily
-      ? ` or a family glob (${RULE_FAMILIES.map((f) => `${f}.*`).join(', ')})`
-      : '';
-    ctx.addIssue({
-      code: 'custom',
-      message: `unknown rule id "${id}"; give one of ${RULE_IDS.join(', ')}, a custom.* id${families}`,
+  z
+    .string()
+    .superRefine((id, ctx) => {
+      const family = /^([a-z]+)\.\*$/.exec(id)?.[1];
+      if (allowFamily && family !== undefined && RULE_FAMILIES.includes(family)) return;
+      if (BUILT_IN.has(id) || CUSTOM_ID.test(id)) return;
+      const families = allowFamily
+        ? ` or a family glob (${RULE_FAMILIES.map((f) => `${f}.*`).join(', ')})`
+        : '';
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown rule id "${id}"; give one of ${RULE_IDS.join(', ')}, a custom.* id${families}`,
+      });
+    })
+    // For editors: complete the built-in ids, accept custom ones (and families where allowed).
+    .meta({
+      anyOf: [
+        { enum: [...RULE_IDS, ...(allowFamily ? RULE_FAMILIES.map((family) => `${family}.*`) : [])] },
+        { pattern: CUSTOM_ID.source },
+      ],
     });
-  });
 
 /** `*` = any run of characters; anything else literal. Ids, regions and cluster names have no other syntax. */
 const glob = z.string().min(1, 'an empty pattern matches nothing; remove it');

@@ -20,6 +20,10 @@ describe('the policy JSON Schema', () => {
     expect(validate(parse(readFileSync(join(REPO, 'examples', 'policy.yaml'), 'utf8')))).toBe(true);
     expect(validate({ version: 1, transport: { requireHttp: true } })).toBe(false);
     expect(validate({ version: 1, timeouts: { pullUpdate: { min: '10 minutes' } } })).toBe(false);
+    expect(validate({ version: 1, severity: { 'registry.not-alowed': 'high' } })).toBe(false);
+    expect(validate({ version: 1, severity: { 'registry.invalid': 'low', 'custom.mine': 'info' } })).toBe(
+      true,
+    );
   });
 });
 
