@@ -11,6 +11,9 @@ if (!existsSync(bundle)) {
   process.exit(2);
 }
 
+// The bundle is minified; its source map makes --debug stack traces name our own files.
+process.setSourceMapsEnabled(true);
+
 // A reader that goes away (`| head`) is not an error of ours: stop quietly.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {

@@ -35,6 +35,8 @@ const common = {
   target: 'node20',
   format: 'cjs',
   sourcemap: true,
+  // Minified: smaller bundles load faster on a cold start; the source maps keep stack traces readable.
+  minify: true,
   logLevel: 'warning',
   legalComments: 'none',
 };
