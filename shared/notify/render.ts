@@ -125,5 +125,9 @@ export function renderDigest(digest: ChannelDigest, flavour: Flavour): RenderedD
   }
   // Validated as an http(s) URL without spaces or angle brackets when the channels file is read.
   if (digest.reportUrl) sections.push([`Report: ${digest.reportUrl}`]);
-  return { title, sections };
+  // DingTalk's markdown joins single newlines into one paragraph unless a line ends in two spaces
+  // (a markdown hard break, which WeCom and Feishu cards honour too); lists break on their own.
+  const lines =
+    flavour === 'markdown' ? sections.map((section) => section.map((line) => `${line}  `)) : sections;
+  return { title, sections: lines };
 }
