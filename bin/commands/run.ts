@@ -1,4 +1,4 @@
-import { runFleetAudit } from '../../shared/audit/run';
+import { type AuditProgress, runFleetAudit } from '../../shared/audit/run';
 import type { Report } from '../../shared/audit/types';
 import { realClock } from '../../shared/clock';
 import {
@@ -17,6 +17,7 @@ import { createRegionPacer, DEFAULT_QPS } from '../../shared/pace/region-pacer';
 import { baselinePolicy, loadPolicyFile } from '../../shared/policy/load';
 import type { Policy } from '../../shared/policy/policy';
 import { checkOutPath, emitReport, type ReportOptions, UsageError } from '../output';
+import { progressReporter } from '../progress';
 
 /** Where `run --notify` remembers what it told each channel, unless --state or IMAGEGW_STATE_DIR says. */
 export const DEFAULT_STATE_DIR = '.imagegw-state';
@@ -94,6 +95,7 @@ export function auditFleet(
   inputs: RunInputs,
   options: Pick<RunOptions, 'concurrency' | 'now' | 'qps' | 'deadline'>,
   mode: 'run' | 'demo',
+  onProgress?: (progress: AuditProgress) => void,
 ): Promise<Report> {
   const deadline = options.deadline === undefined ? undefined : Date.now() + options.deadline * 1000;
   return runFleetAudit({
@@ -103,6 +105,7 @@ export function auditFleet(
       beforeRequest: createRegionPacer(options.qps ?? DEFAULT_QPS, realClock, deadline),
     }),
     ...(deadline === undefined ? {} : { deadline }),
+    ...(onProgress ? { onProgress } : {}),
     policy: inputs.policy,
     regions: inputs.regions,
     ...(inputs.clusterIds ? { clusterIds: inputs.clusterIds } : {}),
@@ -115,7 +118,7 @@ export function auditFleet(
 export async function runCommand(options: RunOptions, env: Env): Promise<number> {
   checkOutPath(options.out);
   const inputs = await resolveRunInputs(options, env);
-  const audited = await auditFleet(inputs, options, 'run');
+  const audited = await auditFleet(inputs, options, 'run', progressReporter());
   const report = inputs.notify
     ? await notifyAndRecord(
         audited,

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { type Clock, realClock } from '../../shared/clock';
 import { type HandlerDeps, lazyAuditService, readDeadline } from '../../shared/fc/audit-service';
 import { credentialsFromContext, type FcContext, parseTimerEvent } from '../../shared/fc/events';
+import { progressLogger } from '../../shared/fc/progress-log';
 import { notifyAndRecord } from '../../shared/notify/notify-report';
 import { type DeliveryResult, postRunSummary, runSummaryPayload } from '../../shared/notify/summary-webhook';
 import { redactSecrets } from '../../shared/redact';
@@ -35,11 +36,13 @@ export function createHandler(deps: ScheduledAuditDeps) {
     const started = (deps.notifyClock ?? realClock).now();
     const timer = parseTimerEvent(event);
     const audit = await getService(context);
+    const runId = scheduledRunId(timer.triggerName, timer.triggerTime);
     const report = await audit.run({
       credentials: credentialsFromContext(context),
       mode: 'scheduled',
-      runId: scheduledRunId(timer.triggerName, timer.triggerTime),
+      runId,
       deadline: readDeadline(started, context.function?.timeout),
+      onProgress: progressLogger({ requestId: context.requestId, runId }),
     });
     const timeoutMs = (context.function?.timeout ?? 60) * 1000;
     let notified = report;

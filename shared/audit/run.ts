@@ -9,6 +9,12 @@ import { buildReport, clusterStatus, newRunId } from './report';
 import type { ClusterError, ClusterResult, Finding, RegionResult, Report, RunMode } from './types';
 import { waiverNotices } from './waivers';
 
+export interface AuditProgress {
+  done: number;
+  total: number;
+  errors: number;
+}
+
 export interface FleetAuditOptions {
   reader: EhpcReader;
   policy: Policy;
@@ -22,6 +28,8 @@ export interface FleetAuditOptions {
   clock?: () => Date;
   /** Overrides the clock for waiver expiry and staleness (the CLI's --now). */
   now?: Date;
+  /** Called after each cluster is done (read, failed or not evaluated). */
+  onProgress?: (progress: AuditProgress) => void;
   /** Epoch ms after which no new gateway read starts (the function's timeout less a margin, or --deadline). */
   deadline?: number;
 }
@@ -131,56 +139,54 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
 
   const findings: Finding[] = [];
   let notReached = 0;
+  const progress = { done: 0, total: targets.length, errors: 0 };
+
+  /** Reads and judges one cluster; never throws: a failure is that cluster's result. */
+  async function auditCluster(summary: ClusterSummary, listedIn: string): Promise<ClusterResult> {
+    const region = configured.has(summary.region) ? summary.region : listedIn;
+    const base = { clusterId: summary.clusterId, region, ...(summary.name ? { name: summary.name } : {}) };
+    // Past the deadline no new read starts: the cluster is listed as not evaluated, and the run
+    // (incomplete) still ends in time to report and notify.
+    if (pastDeadline()) {
+      notReached += 1;
+      return { ...base, status: 'error', error: NOT_EVALUATED };
+    }
+    try {
+      const response = await options.reader.describeImageGatewayConfig({
+        clusterId: summary.clusterId,
+        region,
+      });
+      const evaluation = evaluateGateway(
+        { clusterId: summary.clusterId, region },
+        response.body,
+        options.policy,
+        { now },
+      );
+      findings.push(...evaluation.findings);
+      return {
+        ...base,
+        status: clusterStatus(evaluation.findings),
+        ...(evaluation.overrides.length > 0 ? { overrides: evaluation.overrides } : {}),
+      };
+    } catch (error) {
+      const stoppedByPace = error instanceof Error && error.message.includes(DEADLINE_REACHED);
+      if (pastDeadline() || stoppedByPace) {
+        // Cut short by the deadline (the pace or a retry would have run past it): not evaluated.
+        notReached += 1;
+        return { ...base, status: 'error', error: NOT_EVALUATED };
+      }
+      return { ...base, status: 'error', error: toClusterError(error) };
+    }
+  }
+
   await Promise.all(
     targets.map(({ summary, listedIn }) =>
       limit(async () => {
-        const region = configured.has(summary.region) ? summary.region : listedIn;
-        const base = {
-          clusterId: summary.clusterId,
-          region,
-          ...(summary.name ? { name: summary.name } : {}),
-        };
-        // Past the deadline no new read starts: the cluster is listed as not evaluated, and the
-        // run (incomplete) still ends in time to report and notify.
-        if (pastDeadline()) {
-          notReached += 1;
-          clusters.push({
-            ...base,
-            status: 'error',
-            error: {
-              code: 'NotEvaluated',
-              message: "not read: the run reached its deadline before this cluster's turn",
-            },
-          });
-          return;
-        }
-        try {
-          const response = await options.reader.describeImageGatewayConfig({
-            clusterId: summary.clusterId,
-            region,
-          });
-          const evaluation = evaluateGateway(
-            { clusterId: summary.clusterId, region },
-            response.body,
-            options.policy,
-            { now },
-          );
-          findings.push(...evaluation.findings);
-          clusters.push({
-            ...base,
-            status: clusterStatus(evaluation.findings),
-            ...(evaluation.overrides.length > 0 ? { overrides: evaluation.overrides } : {}),
-          });
-        } catch (error) {
-          const stoppedByPace = error instanceof Error && error.message.includes(DEADLINE_REACHED);
-          if (pastDeadline() || stoppedByPace) {
-            // Cut short by the deadline (the pace or a retry would have run past it): not evaluated.
-            notReached += 1;
-            clusters.push({ ...base, status: 'error', error: NOT_EVALUATED });
-            return;
-          }
-          clusters.push({ ...base, status: 'error', error: toClusterError(error) });
-        }
+        const result = await auditCluster(summary, listedIn);
+        clusters.push(result);
+        progress.done += 1;
+        if (result.status === 'error') progress.errors += 1;
+        options.onProgress?.({ ...progress });
       }),
     ),
   );

@@ -1,5 +1,5 @@
 import { resolvePolicy } from '../audit/policy-source';
-import { runFleetAudit } from '../audit/run';
+import { type AuditProgress, runFleetAudit } from '../audit/run';
 import type { Report, RunMode } from '../audit/types';
 import { realClock } from '../clock';
 import { type Credentials, type Env, type FunctionConfig, functionConfig } from '../config';
@@ -25,6 +25,7 @@ export interface AuditRequest {
   regions?: readonly string[];
   /** Epoch ms after which no new read starts: the invocation's timeout less a margin. */
   deadline?: number;
+  onProgress?: (progress: AuditProgress) => void;
 }
 
 /**
@@ -49,6 +50,7 @@ export function createAuditService(
           createRegionPacer(config.qps, realClock, request.deadline),
         ),
         ...(request.deadline === undefined ? {} : { deadline: request.deadline }),
+        ...(request.onProgress ? { onProgress: request.onProgress } : {}),
         ...(clock ? { clock } : {}),
         policy,
         regions: request.regions ?? config.regions,

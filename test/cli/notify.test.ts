@@ -6,7 +6,7 @@ import type { Report } from '../../shared/audit/types';
 import { startChatEmulator } from '../emulator/chat/server';
 import type { ChatEmulator } from '../emulator/chat/types';
 import { generateFleet } from '../emulator/ehpc/fleet';
-import { REPO, runCli } from '../helpers/cli';
+import { REPO, runCli, withoutProgress } from '../helpers/cli';
 import { useEhpcEmulator } from '../helpers/emulator';
 
 const KEY = { accessKeyId: 'LTAInotifyTestKey01', accessKeySecret: 'notify-test-secret' };
@@ -81,7 +81,7 @@ describe('imagegw-audit run --notify', () => {
   it('delivers once, stays quiet on an unchanged rerun, and records delivery in the report', async () => {
     const { args, env, messages } = await scenario();
     const first = await runCli([...args, '--notify'], env);
-    expect(first.stderr).toBe('');
+    expect(withoutProgress(first.stderr)).toBe('');
     const report = JSON.parse(first.stdout) as Report;
     expect(report.notifications).toMatchObject({ queued: 1, undelivered: [] });
     expect(report.notifications?.delivered).toHaveLength(1);

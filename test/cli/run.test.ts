@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../shared/audit/types';
 import { generateFleet } from '../emulator/ehpc/fleet';
-import { runCli } from '../helpers/cli';
+import { runCli, withoutProgress } from '../helpers/cli';
 import { useEhpcEmulator } from '../helpers/emulator';
 
 const KEY = { accessKeyId: 'LTAIrunTestKey0001', accessKeySecret: 'run-test-secret-value' };
@@ -27,7 +27,7 @@ describe('imagegw-audit run against the E-HPC emulator', () => {
       CREDENTIALS_ENV,
     );
 
-    expect(result.stderr).toBe('');
+    expect(withoutProgress(result.stderr)).toBe('');
     const report = JSON.parse(result.stdout) as Report;
     expect(report.clusters).toHaveLength(57);
     expect(new Set(report.clusters.map((cluster) => cluster.clusterId)).size).toBe(57);
@@ -51,6 +51,10 @@ describe('imagegw-audit run against the E-HPC emulator', () => {
         (request) => request.action !== 'ListClusters' || request.params.PageSize === '50',
       ),
     ).toBe(true);
+    // Progress, on stderr since stdout is not a terminal: plain lines, the last one complete.
+    const progress = result.stderr.trim().split('\n');
+    expect(progress.at(-1)).toBe('imagegw-audit: progress: 57/57 clusters, 2 errors');
+    expect(progress.length).toBeLessThanOrEqual(12);
     // Incomplete and nothing failing under the baseline policy: exit 3 (spec/report.md).
     expect(result.code).toBe(3);
   });

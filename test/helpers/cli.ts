@@ -30,3 +30,11 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd = R
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** stderr without the progress lines `run` prints when its stderr is not a terminal. */
+export function withoutProgress(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => !line.startsWith('imagegw-audit: progress: '))
+    .join('\n');
+}
