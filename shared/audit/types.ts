@@ -103,6 +103,8 @@ export interface NotificationSummary {
   delivered: string[];
   /** Every part not delivered, with its status (`pending` waits for the next run) and error. */
   undelivered: { id: string; channel: string; status: 'pending' | 'uncertain' | 'failed'; error?: string }[];
+  /** Another run was notifying (the single-flight lease): this run sent nothing; the next tells its news. */
+  deferredTo?: string;
   /** `--dry-run`: the messages that would have been sent. */
   rendered?: { id: string; channel: string; title: string; text: string }[];
 }

@@ -2,6 +2,7 @@ import type { Report } from '../audit/types';
 import { type Clock, realClock } from '../clock';
 import { createRateLimiter, type RateLimiter } from '../pace/rate-limiter';
 import { redactSecrets } from '../redact';
+import { acquireLease } from '../state/lease';
 import { getJson, keySegment, putJson, type StateStore } from '../state/store';
 import type { Channel, ChannelDriver, OutgoingPart } from './channel';
 import { type ChannelMemory, planDigests } from './digest';
@@ -26,6 +27,7 @@ const DIGESTS = 'notify/digests';
 const CLAIMS = 'notify/claims';
 const RUNS = 'runs';
 const RETRY_AFTER_CAP_MS = 15 * 60 * 1000;
+const LEASE_TTL_MS = 15 * 60 * 1000;
 const DIGEST_MARKER_TTL_MS = 7 * 24 * 3600 * 1000;
 
 export type PartStatus = 'pending' | 'delivered' | 'uncertain' | 'failed';
@@ -54,6 +56,8 @@ export interface NotifyResult {
   undelivered: UndeliveredPart[];
   /** Only with dryRun: the parts that would be sent, nothing written or posted. */
   rendered?: OutgoingPart[];
+  /** Another run held the notification lease: this run sent nothing; the next run tells its news. */
+  deferredTo?: string;
 }
 
 export interface NotifyOptions {
@@ -111,11 +115,11 @@ export async function notifyRun(
   const { store } = options;
   const clock = options.clock ?? realClock;
   const drivers = options.drivers ?? ((channel: Channel) => driverFor(channel.type));
-  const memory = (await getJson<FindingMemory>(store, MEMORY_KEY)) ?? {};
-  const channelMemory = (await getJson<Record<string, ChannelMemory>>(store, CHANNELS_KEY)) ?? {};
   const now = new Date(clock.now());
 
   if (options.dryRun) {
+    const memory = (await getJson<FindingMemory>(store, MEMORY_KEY)) ?? {};
+    const channelMemory = (await getJson<Record<string, ChannelMemory>>(store, CHANNELS_KEY)) ?? {};
     const plan = planDigests(report, channels, memory, channelMemory, now, options.reportUrl);
     return {
       queued: 0,
@@ -125,6 +129,42 @@ export async function notifyRun(
     };
   }
 
+  // Single flight: one run notifies at a time. A run that finds another run holding the lease
+  // leaves its findings unmarked, so the next run tells them; it never sends alongside the other.
+  const lease = await acquireLease(
+    store,
+    'notify',
+    report.runId,
+    options.deadline === undefined ? LEASE_TTL_MS : Math.max(0, options.deadline - clock.now()) + 60_000,
+    clock.now(),
+  );
+  if (!lease.acquired) {
+    return {
+      queued: 0,
+      delivered: [],
+      undelivered: [],
+      ...(lease.holder ? { deferredTo: lease.holder } : {}),
+    };
+  }
+  try {
+    return await notifyHoldingLease(report, channels, options, clock, drivers, now);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function notifyHoldingLease(
+  report: Report,
+  channels: readonly Channel[],
+  options: NotifyOptions,
+  clock: Clock,
+  drivers: (channel: Channel) => ChannelDriver,
+  now: Date,
+): Promise<NotifyResult> {
+  const { store } = options;
+  // Read under the lease: another run may have changed the memory until a moment ago.
+  const memory = (await getJson<FindingMemory>(store, MEMORY_KEY)) ?? {};
+  const channelMemory = (await getJson<Record<string, ChannelMemory>>(store, CHANNELS_KEY)) ?? {};
   // Build this run's digests once: a re-invoked run (FC retries async invocations) finds the
   // marker and sends what is left instead of building, and marking, a second digest.
   let queued = 0;

@@ -22,6 +22,7 @@ export async function notifyAndRecord(
       queued: result.queued,
       delivered: result.delivered,
       undelivered: result.undelivered,
+      ...(result.deferredTo ? { deferredTo: result.deferredTo } : {}),
       ...(result.rendered
         ? { rendered: result.rendered.map(({ id, channel, title, text }) => ({ id, channel, title, text })) }
         : {}),

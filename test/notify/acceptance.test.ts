@@ -302,4 +302,15 @@ describe('notifications, end to end against the chat emulators', () => {
     expect(second.delivered).toEqual(['2026-12-03T02:30:00Z-bad/ops/1']);
     expect(messages()).toHaveLength(1);
   });
+
+  it('two runs at the same moment on one state directory yield one notification', async () => {
+    const { channel, store, messages, clock } = await setup();
+    const fleet = fleetOf(['ehpc-hz-a', 'ehpc-hz-b']);
+    const [one, two] = await Promise.all([
+      notifyRun(audit('2026-12-03T02:30:00Z-aaaa', fleet, clock.now()), [channel], { store, clock }),
+      notifyRun(audit('2026-12-03T02:30:00Z-bbbb', fleet, clock.now()), [channel], { store, clock }),
+    ]);
+    expect([one?.deferredTo, two?.deferredTo].filter(Boolean)).toHaveLength(1);
+    expect(messages()).toHaveLength(1);
+  });
 });
