@@ -32,6 +32,9 @@ const policyFile = ownPolicies[0] ?? join(root, 'examples', 'policy.yaml');
 const common = {
   bundle: true,
   platform: 'node',
+  // urllib (under ali-oss) requires proxy-agent only when a proxy is configured; it is not
+  // installed, and we configure none.
+  external: ['proxy-agent'],
   target: 'node20',
   format: 'cjs',
   sourcemap: true,

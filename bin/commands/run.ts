@@ -16,6 +16,7 @@ import { notifyAndRecord } from '../../shared/notify/notify-report';
 import { createRegionPacer, DEFAULT_QPS } from '../../shared/pace/region-pacer';
 import { baselinePolicy, loadPolicyFile } from '../../shared/policy/load';
 import type { Policy } from '../../shared/policy/policy';
+import { FileStateStore } from '../../shared/state/file-store';
 import { checkOutPath, emitReport, type ReportOptions, UsageError } from '../output';
 import { progressReporter } from '../progress';
 
@@ -122,7 +123,7 @@ export async function runCommand(options: RunOptions, env: Env): Promise<number>
   const report = inputs.notify
     ? await notifyAndRecord(
         audited,
-        { ...inputs.notify, env },
+        { channelsFile: inputs.notify.channelsFile, store: new FileStateStore(inputs.notify.stateDir), env },
         // A bound for the CLI too: what is not delivered in 10 minutes waits for the next run.
         { dryRun: inputs.notify.dryRun, deadline: Date.now() + 10 * 60 * 1000 },
       )

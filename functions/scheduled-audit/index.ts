@@ -11,6 +11,7 @@ import { progressLogger } from '../../shared/fc/progress-log';
 import { notifyAndRecord } from '../../shared/notify/notify-report';
 import { type DeliveryResult, postRunSummary, runSummaryPayload } from '../../shared/notify/summary-webhook';
 import { redactSecrets } from '../../shared/redact';
+import { FileStateStore } from '../../shared/state/file-store';
 
 export type ScheduledAuditDeps = HandlerDeps & {
   fetch?: typeof fetch;
@@ -53,7 +54,7 @@ export function createHandler(deps: ScheduledAuditDeps) {
           report,
           {
             channelsFile: resolve(deps.baseDir ?? __dirname, audit.config.channelsFile),
-            stateDir: audit.config.stateDir,
+            store: new FileStateStore(audit.config.stateDir),
             env: deps.env,
           },
           {
