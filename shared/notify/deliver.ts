@@ -16,8 +16,10 @@ import { splitIntoParts } from './split';
  * Delivery with memory: each run's digest is written to an outbox before anything is sent, every
  * part has a stable id (`<runId>/<channel>/<index>`) recorded when delivered, and the outbox is
  * flushed at the start of every run. So a part is never lost (it waits for the next run), never
- * posted twice by one run (a re-invoked run finds its digest already built and its delivered parts
- * marked), and a part the service may have accepted after we gave up is not resent by that run.
+ * posted twice by one run (a re-invoked run finds its digest already built, its delivered parts
+ * marked, and a claim on any part it may already have sent), and a part the service may have
+ * accepted after we gave up is not resent by that run. One run notifies at a time (the `notify`
+ * lease); a run that finds another holding it defers its news to the next run.
  */
 
 const MEMORY_KEY = 'notify/memory.json';

@@ -1,6 +1,5 @@
 import { configInvalid } from './config-invalid';
 import { configStale } from './config-stale';
-import type { RuleId } from './ids';
 import { mongodbInlineCredentials } from './mongodb-inline-credentials';
 import { mongodbTlsDisabled } from './mongodb-tls-disabled';
 import { registryCredentialsInUrl } from './registry-credentials-in-url';
@@ -27,7 +26,3 @@ export const RULES: readonly Rule[] = [
   mongodbTlsDisabled,
   configStale,
 ];
-
-export function ruleById(id: RuleId): Rule | undefined {
-  return RULES.find((rule) => rule.id === id);
-}
