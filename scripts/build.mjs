@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -42,6 +42,34 @@ const common = {
   minify: true,
   logLevel: 'warning',
   legalComments: 'none',
+  // import() becomes require(): lazy modules load like any CommonJS file, relative to the bundle.
+  supported: { 'dynamic-import': false },
+};
+
+// Lazy modules: heavy SDKs that only some configurations use (ali-oss for the OSS state store,
+// fc2 for fan-out). Each is built as its own file in `lazy/` next to the bundle, and the bundle's
+// dynamic `import('./oss-store')` is rewritten to require that file, so the SDK costs neither
+// bundle size nor import time until it is used. Only dynamic imports may reach them: a static
+// import would load the SDK at start-up, so the build refuses it. Classes do not cross the
+// boundary (each file has its own copies), so errors from a lazy module are recognised by `name`.
+const lazyModules = ['shared/state/oss-store.ts', 'shared/fc/fc2-invoker.ts']
+  .map((path) => join(root, path))
+  .filter(existsSync);
+const lazyFileName = (path) => `${basename(path, '.ts')}.js`;
+const lazyModulesPlugin = {
+  name: 'lazy-modules',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^\./ }, (args) => {
+      const target = lazyModules.find((path) => join(args.resolveDir, `${args.path}.ts`) === path);
+      if (target === undefined || args.importer === target) return undefined;
+      if (args.kind !== 'dynamic-import') {
+        return {
+          errors: [{ text: `${args.path} is a lazy module: import it with await import(), not statically` }],
+        };
+      }
+      return { path: `./lazy/${lazyFileName(target)}`, external: true };
+    });
+  },
 };
 
 const targets = [
@@ -57,7 +85,17 @@ await Promise.all(
   targets.map(async ({ entry, outdir, outfile }) => {
     await mkdir(outdir, { recursive: true });
     await writeFile(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
-    await build({ ...common, entryPoints: [entry], outfile: join(outdir, outfile) });
+    await build({
+      ...common,
+      entryPoints: [entry],
+      outfile: join(outdir, outfile),
+      plugins: [lazyModulesPlugin],
+    });
+    await Promise.all(
+      lazyModules.map((path) =>
+        build({ ...common, entryPoints: [path], outfile: join(outdir, 'lazy', lazyFileName(path)) }),
+      ),
+    );
     if (entry.startsWith(functionsDir)) await copyFile(policyFile, join(outdir, 'policy.yaml'));
   }),
 );

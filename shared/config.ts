@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { StateLocation } from './state/open-store';
 
 /**
  * The one reader of environment variables. Every entry point passes its own `env` (tests pass
@@ -150,6 +151,10 @@ const functionEnvSchema = z.object({
     .regex(/^[1-9]\d*$/, 'a positive whole number')
     .optional(),
   IMAGEGW_STATE_DIR: z.string().optional(),
+  IMAGEGW_STATE_OSS_BUCKET: z.string().optional(),
+  IMAGEGW_STATE_OSS_REGION: z.string().optional(),
+  IMAGEGW_STATE_OSS_PREFIX: z.string().optional(),
+  IMAGEGW_STATE_OSS_ENDPOINT: z.string().optional(),
   IMAGEGW_CONCURRENCY: z
     .string()
     .regex(/^[1-9]\d*$/, 'a positive whole number')
@@ -168,8 +173,11 @@ export interface FunctionConfig {
   channelsFile?: string;
   /** E-HPC requests per second per region. */
   qps: number;
-  /** Notification state; on FC without OSS this is the instance's /tmp, which does not survive it. */
-  stateDir: string;
+  /**
+   * Memory between runs (notifications, leases, fanned-out shards): an OSS bucket prefix in
+   * production, else a directory — on FC the instance's /tmp, which does not outlive the instance.
+   */
+  state: StateLocation;
   apiTokens: string[];
   concurrency: number;
 }
@@ -216,7 +224,65 @@ export function functionConfig(env: Env, fcRegion?: string): FunctionConfig {
     apiTokens: apiTokensFromEnv(env),
     concurrency: vars.IMAGEGW_CONCURRENCY ? Number(vars.IMAGEGW_CONCURRENCY) : 4,
     ...(vars.IMAGEGW_CHANNELS_FILE?.trim() ? { channelsFile: vars.IMAGEGW_CHANNELS_FILE.trim() } : {}),
-    stateDir: vars.IMAGEGW_STATE_DIR?.trim() || '/tmp/imagegw-state',
+    state: stateLocation(vars, fcRegion),
     qps: vars.IMAGEGW_QPS ? Number(vars.IMAGEGW_QPS) : 10,
+  };
+}
+
+/** OSS bucket names: 3-63 lower-case letters, digits and hyphens, starting and ending alphanumeric. */
+const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+const DEFAULT_STATE_PREFIX = 'imagegw-auditor';
+
+/**
+ * IMAGEGW_STATE_OSS_BUCKET selects the OSS store (in IMAGEGW_STATE_OSS_REGION, else the function's
+ * own region); else IMAGEGW_STATE_DIR; else the instance's /tmp. Both set is refused rather than
+ * one silently ignored.
+ */
+function stateLocation(vars: z.infer<typeof functionEnvSchema>, fcRegion: string | undefined): StateLocation {
+  const bucket = vars.IMAGEGW_STATE_OSS_BUCKET?.trim();
+  const dir = vars.IMAGEGW_STATE_DIR?.trim();
+  if (!bucket) {
+    for (const name of [
+      'IMAGEGW_STATE_OSS_REGION',
+      'IMAGEGW_STATE_OSS_PREFIX',
+      'IMAGEGW_STATE_OSS_ENDPOINT',
+    ] as const) {
+      if (vars[name]?.trim())
+        throw new ConfigError(`${name} is set but IMAGEGW_STATE_OSS_BUCKET is not: name the bucket`);
+    }
+    return { kind: 'file', dir: dir || '/tmp/imagegw-state' };
+  }
+  if (dir) throw new ConfigError('IMAGEGW_STATE_DIR and IMAGEGW_STATE_OSS_BUCKET are both set: keep one');
+  if (!BUCKET.test(bucket))
+    throw new ConfigError(
+      'IMAGEGW_STATE_OSS_BUCKET: not an OSS bucket name (3-63 lower-case letters, digits, hyphens)',
+    );
+  const region =
+    vars.IMAGEGW_STATE_OSS_REGION?.trim() ||
+    fcRegion ||
+    vars.FC_REGION?.trim() ||
+    vars.ALIBABA_CLOUD_REGION_ID?.trim();
+  if (!region)
+    throw new ConfigError("IMAGEGW_STATE_OSS_REGION is not set: give the bucket's region, e.g. cn-hangzhou");
+  const bareRegion = region.replace(/^oss-/, '');
+  if (!REGION.test(bareRegion))
+    throw new ConfigError(`IMAGEGW_STATE_OSS_REGION: "${region}" is not a region id (e.g. cn-hangzhou)`);
+  const prefix = (vars.IMAGEGW_STATE_OSS_PREFIX ?? DEFAULT_STATE_PREFIX).trim().replace(/^\/+|\/+$/g, '');
+  if (
+    prefix !== '' &&
+    !prefix
+      .split('/')
+      .every((segment) => /^[A-Za-z0-9._-]+$/.test(segment) && segment !== '.' && segment !== '..')
+  )
+    throw new ConfigError(
+      'IMAGEGW_STATE_OSS_PREFIX: use /-separated segments of letters, digits, ".", "_" and "-"',
+    );
+  const endpointText = vars.IMAGEGW_STATE_OSS_ENDPOINT?.trim();
+  return {
+    kind: 'oss',
+    bucket,
+    region: bareRegion,
+    prefix,
+    ...(endpointText ? { endpoint: checkEndpointUrl(endpointText, 'IMAGEGW_STATE_OSS_ENDPOINT') } : {}),
   };
 }

@@ -11,7 +11,7 @@ import { progressLogger } from '../../shared/fc/progress-log';
 import { notifyAndRecord } from '../../shared/notify/notify-report';
 import { type DeliveryResult, postRunSummary, runSummaryPayload } from '../../shared/notify/summary-webhook';
 import { redactSecrets } from '../../shared/redact';
-import { FileStateStore } from '../../shared/state/file-store';
+import { openStateStore } from '../../shared/state/open-store';
 
 export type ScheduledAuditDeps = HandlerDeps & {
   fetch?: typeof fetch;
@@ -38,8 +38,9 @@ export function createHandler(deps: ScheduledAuditDeps) {
     const timer = parseTimerEvent(event);
     const audit = await getService(context);
     const runId = scheduledRunId(timer.triggerName, timer.triggerTime);
+    const credentials = credentialsFromContext(context);
     const report = await audit.run({
-      credentials: credentialsFromContext(context),
+      credentials,
       mode: 'scheduled',
       runId,
       deadline: readDeadline(started, context.function?.timeout),
@@ -54,7 +55,7 @@ export function createHandler(deps: ScheduledAuditDeps) {
           report,
           {
             channelsFile: resolve(deps.baseDir ?? __dirname, audit.config.channelsFile),
-            store: new FileStateStore(audit.config.stateDir),
+            store: await openStateStore(audit.config.state, credentials),
             env: deps.env,
           },
           {

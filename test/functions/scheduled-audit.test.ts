@@ -8,6 +8,7 @@ import { startChatEmulator } from '../emulator/chat/server';
 import { generateFleet } from '../emulator/ehpc/fleet';
 import { startEhpcEmulator } from '../emulator/ehpc/server';
 import type { EhpcEmulator } from '../emulator/ehpc/types';
+import { startOssEmulator } from '../emulator/oss/server';
 import { startWebhookSink, type WebhookSink } from '../emulator/webhook-sink';
 import { REPO } from '../helpers/cli';
 import { fcContext, timerEvent } from '../helpers/fc';
@@ -147,6 +148,62 @@ describe('scheduled-audit handler', () => {
       expect(chat.delivered(hook.id)).toHaveLength(1);
     } finally {
       await chat.close();
+    }
+  });
+
+  it('keeps its memory in OSS when IMAGEGW_STATE_OSS_BUCKET is set, loading ali-oss only then (bundle)', async () => {
+    const chat = await startChatEmulator();
+    const oss = await startOssEmulator({ credentials: ROLE, buckets: ['audit-state'] });
+    try {
+      const hook = chat.addWebhook({ secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] });
+      const dir = mkdtempSync(join(tmpdir(), 'scheduled-oss-'));
+      writeFileSync(
+        join(dir, 'channels.yaml'),
+        'channels:\n  - { name: hooks, type: webhook, url: "${HOOK_URL}", secret: "${HOOK_SECRET}" }\n',
+      );
+      const bundlePath = join(REPO, 'dist', 'scheduled-audit', 'index.js');
+      const lazyPath = join(REPO, 'dist', 'scheduled-audit', 'lazy', 'oss-store.js');
+      const load = createRequire(__filename);
+      const bundle = load(bundlePath) as { createHandler: typeof createHandler };
+      const fileEnv = {
+        ...env,
+        IMAGEGW_CHANNELS_FILE: join(dir, 'channels.yaml'),
+        IMAGEGW_STATE_DIR: join(dir, 'state'),
+      };
+      const secrets = { HOOK_URL: hook.url, HOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
+      await bundle.createHandler({ env: { ...fileEnv, ...secrets } })(
+        timerEvent('2026-12-06T02:30:00Z'),
+        fcContext(ROLE),
+      );
+      expect(Object.keys(load.cache)).not.toContain(lazyPath);
+
+      const { IMAGEGW_STATE_DIR: _dir, ...ossEnv } = {
+        ...fileEnv,
+        ...secrets,
+        IMAGEGW_STATE_OSS_BUCKET: 'audit-state',
+        IMAGEGW_STATE_OSS_PREFIX: 'team-a/audit',
+        IMAGEGW_STATE_OSS_ENDPOINT: oss.endpoint,
+      };
+      const handler = bundle.createHandler({ env: ossEnv });
+      const first = JSON.parse(await handler(timerEvent('2026-12-07T02:30:00Z'), fcContext(ROLE)));
+      expect(Object.keys(load.cache)).toContain(lazyPath);
+      expect(first.notifications).toMatchObject({ queued: 1, undelivered: [] });
+      const keys = [...oss.objects('audit-state').keys()];
+      expect(keys.some((key) => key.startsWith('team-a/audit/notify/'))).toBe(true);
+      expect(keys.every((key) => key.startsWith('team-a/audit/'))).toBe(true);
+      // Signed with the invocation's role credentials: the token went along, nowhere else.
+      expect(
+        oss.requests.every((request) => request.headers['x-oss-security-token'] === ROLE.securityToken),
+      ).toBe(true);
+      // A new instance (a fresh handler) remembers through OSS: the next run has nothing new.
+      const next = JSON.parse(
+        await bundle.createHandler({ env: ossEnv })(timerEvent('2026-12-08T02:30:00Z'), fcContext(ROLE)),
+      );
+      expect(next.notifications).toMatchObject({ queued: 0 });
+      expect(chat.delivered(hook.id)).toHaveLength(2);
+      expect(JSON.stringify(next)).not.toContain(ROLE.securityToken);
+    } finally {
+      await Promise.all([chat.close(), oss.close()]);
     }
   });
 });
