@@ -159,6 +159,14 @@ const functionEnvSchema = z.object({
     .string()
     .regex(/^[1-9]\d*$/, 'a positive whole number')
     .optional(),
+  IMAGEGW_WORKER_FUNCTION: z.string().optional(),
+  IMAGEGW_WORKER_SERVICE: z.string().optional(),
+  IMAGEGW_WORKER_QUALIFIER: z.string().optional(),
+  IMAGEGW_FC_ENDPOINT: z.string().optional(),
+  IMAGEGW_SHARD_SIZE: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'a positive whole number')
+    .optional(),
   FC_REGION: z.string().optional(),
   ALIBABA_CLOUD_REGION_ID: z.string().optional(),
 });
@@ -180,6 +188,18 @@ export interface FunctionConfig {
   state: StateLocation;
   apiTokens: string[];
   concurrency: number;
+  /** Set when IMAGEGW_WORKER_FUNCTION is: runs listing more than `shardSize` clusters fan out. */
+  fanOut?: FanOutConfig;
+}
+
+export interface FanOutConfig {
+  shardSize: number;
+  /** Unset: an FC 3.0 function (what s.yaml deploys); set: an FC 2.0 service (docs/decisions/0001). */
+  service?: string;
+  functionName: string;
+  qualifier: string;
+  /** Overrides `https://<account>.<region>.fc.aliyuncs.com`: an internal endpoint or the FC emulator. */
+  endpoint?: string;
 }
 
 /**
@@ -225,6 +245,7 @@ export function functionConfig(env: Env, fcRegion?: string): FunctionConfig {
     concurrency: vars.IMAGEGW_CONCURRENCY ? Number(vars.IMAGEGW_CONCURRENCY) : 4,
     ...(vars.IMAGEGW_CHANNELS_FILE?.trim() ? { channelsFile: vars.IMAGEGW_CHANNELS_FILE.trim() } : {}),
     state: stateLocation(vars, fcRegion),
+    ...fanOutConfig(vars),
     qps: vars.IMAGEGW_QPS ? Number(vars.IMAGEGW_QPS) : 10,
   };
 }
@@ -284,5 +305,56 @@ function stateLocation(vars: z.infer<typeof functionEnvSchema>, fcRegion: string
     region: bareRegion,
     prefix,
     ...(endpointText ? { endpoint: checkEndpointUrl(endpointText, 'IMAGEGW_STATE_OSS_ENDPOINT') } : {}),
+  };
+}
+
+const FC_NAME = /^[_a-zA-Z][-_a-zA-Z0-9]{0,127}$/;
+const QUALIFIER = /^[A-Za-z0-9_-]{1,128}$/;
+/** FC's async payload limit (128 KB) holds about 1,000 targets; shards are also cut by size. */
+const MAX_SHARD_SIZE = 1000;
+const DEFAULT_SHARD_SIZE = 200;
+
+function fanOutConfig(vars: z.infer<typeof functionEnvSchema>): { fanOut?: FanOutConfig } {
+  const functionName = vars.IMAGEGW_WORKER_FUNCTION?.trim();
+  if (!functionName) {
+    for (const name of [
+      'IMAGEGW_WORKER_SERVICE',
+      'IMAGEGW_WORKER_QUALIFIER',
+      'IMAGEGW_SHARD_SIZE',
+    ] as const) {
+      if (vars[name]?.trim())
+        throw new ConfigError(`${name} is set but IMAGEGW_WORKER_FUNCTION is not: name the worker function`);
+    }
+    return {};
+  }
+  if (!FC_NAME.test(functionName))
+    throw new ConfigError(
+      'IMAGEGW_WORKER_FUNCTION: not a function name (letters, digits, "_" and "-", starting with a letter or "_")',
+    );
+  const service = vars.IMAGEGW_WORKER_SERVICE?.trim();
+  if (service && !FC_NAME.test(service))
+    throw new ConfigError('IMAGEGW_WORKER_SERVICE: not a service name (letters, digits, "_" and "-")');
+  const qualifier = vars.IMAGEGW_WORKER_QUALIFIER?.trim() || 'LATEST';
+  if (!QUALIFIER.test(qualifier))
+    throw new ConfigError('IMAGEGW_WORKER_QUALIFIER: give a version number or an alias name, e.g. LATEST');
+  const shardSize = vars.IMAGEGW_SHARD_SIZE ? Number(vars.IMAGEGW_SHARD_SIZE) : DEFAULT_SHARD_SIZE;
+  if (shardSize > MAX_SHARD_SIZE)
+    throw new ConfigError(
+      `IMAGEGW_SHARD_SIZE: at most ${MAX_SHARD_SIZE} (one shard travels in one FC event)`,
+    );
+  // Workers run on other instances: a store in one instance's /tmp would never see their shards.
+  if (!vars.IMAGEGW_STATE_OSS_BUCKET?.trim() && !vars.IMAGEGW_STATE_DIR?.trim())
+    throw new ConfigError(
+      'IMAGEGW_WORKER_FUNCTION needs state that every instance shares: set IMAGEGW_STATE_OSS_BUCKET (or IMAGEGW_STATE_DIR on a shared NAS mount)',
+    );
+  const endpoint = vars.IMAGEGW_FC_ENDPOINT?.trim();
+  return {
+    fanOut: {
+      shardSize,
+      ...(service ? { service } : {}),
+      functionName,
+      qualifier,
+      ...(endpoint ? { endpoint: checkEndpointUrl(endpoint, 'IMAGEGW_FC_ENDPOINT') } : {}),
+    },
   };
 }

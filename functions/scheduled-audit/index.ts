@@ -1,23 +1,24 @@
 /**
  * Timer-triggered audit of every cluster in the configured regions. A thin shell: parse the timer
- * event, run the audit with this invocation's role credentials, post the summary, return it.
+ * event, list the fleet with this invocation's role credentials, then either read every cluster
+ * here or, for a fleet above IMAGEGW_SHARD_SIZE with IMAGEGW_WORKER_FUNCTION set, hand the reads
+ * to `audit-worker` invocations (shared/fanout), which assemble the report and notify.
  */
 import { createHash } from 'node:crypto';
-import { resolve } from 'node:path';
-import { type Clock, realClock } from '../../shared/clock';
+import { realClock } from '../../shared/clock';
+import { fanOut } from '../../shared/fanout/coordinator';
 import { type HandlerDeps, lazyAuditService, readDeadline } from '../../shared/fc/audit-service';
+import { type DeliveryDeps, deliverRun } from '../../shared/fc/deliver-run';
 import { credentialsFromContext, type FcContext, parseTimerEvent } from '../../shared/fc/events';
+import { type AsyncInvoker, loadFc2Invoker, type WorkerAddress } from '../../shared/fc/invoker';
 import { progressLogger } from '../../shared/fc/progress-log';
-import { notifyAndRecord } from '../../shared/notify/notify-report';
-import { type DeliveryResult, postRunSummary, runSummaryPayload } from '../../shared/notify/summary-webhook';
-import { redactSecrets } from '../../shared/redact';
 import { openStateStore } from '../../shared/state/open-store';
 
-export type ScheduledAuditDeps = HandlerDeps & {
-  fetch?: typeof fetch;
-  /** Time for chat delivery (rate limits, Retry-After); tests pass a fake one. */
-  notifyClock?: Clock;
-};
+export type ScheduledAuditDeps = HandlerDeps &
+  Omit<DeliveryDeps, 'env' | 'baseDir'> & {
+    /** How workers are invoked; default fc2, loaded only when a run fans out. */
+    loadInvoker?: (address: WorkerAddress) => Promise<AsyncInvoker>;
+  };
 
 /**
  * FC retries a failed async invocation with the same event: a run id derived from the trigger
@@ -30,63 +31,72 @@ export function scheduledRunId(triggerName: string, triggerTime: string): string
 }
 
 export function createHandler(deps: ScheduledAuditDeps) {
-  const getService = lazyAuditService({ ...deps, baseDir: deps.baseDir ?? __dirname });
+  const baseDir = deps.baseDir ?? __dirname;
+  const getService = lazyAuditService({ ...deps, baseDir });
+  const delivery: DeliveryDeps = {
+    env: deps.env,
+    baseDir,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.notifyClock ? { notifyClock: deps.notifyClock } : {}),
+  };
 
   return async (event: Buffer, context: FcContext) => {
     // The function's whole time budget starts now, before the audit, not after it.
-    const started = (deps.notifyClock ?? realClock).now();
+    const startedMs = (deps.notifyClock ?? realClock).now();
     const timer = parseTimerEvent(event);
     const audit = await getService(context);
     const runId = scheduledRunId(timer.triggerName, timer.triggerTime);
     const credentials = credentialsFromContext(context);
-    const report = await audit.run({
+    const invocation = {
+      requestId: context.requestId,
+      credentials,
+      startedMs,
+      ...(context.function?.timeout === undefined ? {} : { timeoutSeconds: context.function.timeout }),
+    };
+    const staged = audit.staged({
       credentials,
       mode: 'scheduled',
       runId,
-      deadline: readDeadline(started, context.function?.timeout),
+      deadline: readDeadline(startedMs, context.function?.timeout),
       onProgress: progressLogger({ requestId: context.requestId, runId }),
     });
-    const timeoutMs = (context.function?.timeout ?? 60) * 1000;
-    let notified = report;
-    let notifyError: string | undefined;
-    if (audit.config.channelsFile) {
-      try {
-        notified = await notifyAndRecord(
-          report,
-          {
-            channelsFile: resolve(deps.baseDir ?? __dirname, audit.config.channelsFile),
-            store: await openStateStore(audit.config.state, credentials),
-            env: deps.env,
-          },
-          {
-            ...(deps.fetch ? { fetch: deps.fetch } : {}),
-            ...(deps.notifyClock ? { clock: deps.notifyClock } : {}),
-            // Leave time to answer: what is not sent by then waits in the outbox for the next run.
-            deadline: started + Math.max(0, timeoutMs - 15_000),
-          },
-        );
-      } catch (error) {
-        // A broken channels file must not lose the run: the summary still goes out, with the reason.
-        notifyError = redactSecrets(error instanceof Error ? error.message : String(error));
-        console.error(`[${context.requestId}] run ${report.runId}: notifications: ${notifyError}`);
-      }
+    const startedAt = audit.now();
+    const listing = await staged.list();
+    const fanOutConfig = audit.config.fanOut;
+    if (!fanOutConfig || listing.targets.length <= fanOutConfig.shardSize) {
+      // Per-cluster failures are in the result, not thrown: a throw would make FC re-run the audit.
+      const report = await staged.finish(listing, startedAt);
+      return JSON.stringify(await deliverRun(report, audit, delivery, invocation));
     }
-    let delivery: DeliveryResult | undefined;
-    if (audit.config.webhookUrl) {
-      delivery = await postRunSummary(
-        audit.config.webhookUrl,
-        report,
-        deps.fetch ? { fetch: deps.fetch } : {},
-      );
-      if (!delivery.delivered) console.error(`[${context.requestId}] run ${report.runId}: ${delivery.error}`);
+    if (!context.accountId || !context.region) {
+      throw new Error('fan-out needs the invocation context to name its accountId and region');
     }
-    // Per-cluster failures are in the result, not thrown: a throw would make FC re-run the audit.
-    return JSON.stringify({
-      ...runSummaryPayload(notified),
-      ...(notified.notifications ? { notifications: notified.notifications } : {}),
-      ...(notifyError ? { notificationError: notifyError } : {}),
-      ...(delivery ? { delivery } : {}),
+    const address: WorkerAddress = {
+      accountId: context.accountId,
+      region: context.region,
+      ...(fanOutConfig.service ? { service: fanOutConfig.service } : {}),
+      functionName: fanOutConfig.functionName,
+      qualifier: fanOutConfig.qualifier,
+      ...(fanOutConfig.endpoint ? { endpoint: fanOutConfig.endpoint } : {}),
+      credentials,
+    };
+    const { summary, report } = await fanOut({
+      runId,
+      mode: 'scheduled',
+      startedAt,
+      policy: audit.policy,
+      listing,
+      shardSize: fanOutConfig.shardSize,
+      store: await openStateStore(audit.config.state, credentials),
+      invoker: await (deps.loadInvoker ?? loadFc2Invoker)(address),
+      by: context.requestId,
+      now: audit.now,
     });
+    console.log(
+      JSON.stringify({ level: 'info', event: 'audit.fan-out', requestId: context.requestId, ...summary }),
+    );
+    if (!report) return JSON.stringify(summary);
+    return JSON.stringify({ ...summary, run: await deliverRun(report, audit, delivery, invocation) });
   };
 }
 

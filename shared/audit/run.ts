@@ -54,6 +54,13 @@ interface Listed {
   listedIn: string;
 }
 
+/** One cluster to read: its id, the configured region its calls go to, and its name if listed. */
+export interface AuditTarget {
+  clusterId: string;
+  region: string;
+  name?: string;
+}
+
 /**
  * Several regional endpoints may list the same cluster (the API's scope is ambiguous): keep one
  * record per id, preferring the one listed by its own region's endpoint.
@@ -76,23 +83,31 @@ const NOT_EVALUATED = {
   message: "not read: the run reached its deadline before this cluster's turn",
 };
 
-export async function runFleetAudit(options: FleetAuditOptions): Promise<Report> {
-  const clock = options.clock ?? (() => new Date());
-  const startedAt = clock();
-  // The run's clock for waivers and staleness: one instant for the whole run, so every cluster
-  // is judged alike however long the run takes.
-  const now = options.now ?? startedAt;
-  const runId = options.runId ?? newRunId(startedAt);
+/** What listing found: the clusters to read, and everything the report says about the regions. */
+export interface FleetListing {
+  targets: AuditTarget[];
+  regions: RegionResult[];
+  /** Clusters asked for by id that no region lists (`ClusterNotListed`), already final. */
+  unlisted: ClusterResult[];
+  incompleteReasons: string[];
+}
+
+export interface ListingOptions {
+  reader: EhpcReader;
+  regions: readonly string[];
+  /** Keep only these cluster ids (the others listed are not audited). */
+  clusterIds?: readonly string[];
+}
+
+type Limit = ReturnType<typeof pLimit>;
+
+/** Lists every region (a failed region is recorded, never thrown), reconciles TotalCount, dedupes. */
+export async function listFleet(options: ListingOptions, limit: Limit = pLimit(4)): Promise<FleetListing> {
   const regions = [...new Set(options.regions)];
   const configured = new Set(regions);
   const incompleteReasons: string[] = [];
   const regionResults: RegionResult[] = [];
   const listings: RegionListing[] = [];
-  // One concurrency limit for listing and reading alike: the API sees at most this many calls.
-  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
-  // Wall-clock time: the deadline comes from the function timeout, whatever clock judges waivers.
-  const pastDeadline = () => options.deadline !== undefined && Date.now() >= options.deadline;
-
   await Promise.all(
     regions.map((region) =>
       limit(async () => {
@@ -117,15 +132,15 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
   listings.sort((a, b) => regions.indexOf(a.region) - regions.indexOf(b.region));
   regionResults.sort((a, b) => regions.indexOf(a.region) - regions.indexOf(b.region));
 
-  let targets = dedupe(listings);
-  const clusters: ClusterResult[] = [];
+  let listed = dedupe(listings);
+  const unlisted: ClusterResult[] = [];
   if (options.clusterIds) {
     const wanted = new Set(options.clusterIds);
-    targets = targets.filter((target) => wanted.has(target.summary.clusterId));
-    const found = new Set(targets.map((target) => target.summary.clusterId));
+    listed = listed.filter((entry) => wanted.has(entry.summary.clusterId));
+    const found = new Set(listed.map((entry) => entry.summary.clusterId));
     for (const clusterId of wanted) {
       if (found.has(clusterId)) continue;
-      clusters.push({
+      unlisted.push({
         clusterId,
         region: 'unknown',
         status: 'error',
@@ -136,15 +151,46 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
       });
     }
   }
+  const targets = listed.map(({ summary, listedIn }) => ({
+    clusterId: summary.clusterId,
+    region: configured.has(summary.region) ? summary.region : listedIn,
+    ...(summary.name ? { name: summary.name } : {}),
+  }));
+  return { targets, regions: regionResults, unlisted, incompleteReasons };
+}
 
+/** The outcome of reading a set of targets: one result per target, their findings, and how many the deadline cut. */
+export interface TargetsAudit {
+  clusters: ClusterResult[];
+  findings: Finding[];
+  notReached: number;
+}
+
+export interface ReadOptions {
+  reader: EhpcReader;
+  policy: Policy;
+  /** The run's instant for waivers and staleness. */
+  now: Date;
+  deadline?: number;
+  onProgress?: (progress: AuditProgress) => void;
+}
+
+/** Reads and judges every target under `limit`; never throws: a failure is that cluster's result. */
+export async function auditTargets(
+  targets: readonly AuditTarget[],
+  options: ReadOptions,
+  limit: Limit = pLimit(4),
+): Promise<TargetsAudit> {
+  const clusters: ClusterResult[] = [];
   const findings: Finding[] = [];
   let notReached = 0;
   const progress = { done: 0, total: targets.length, errors: 0 };
+  // Wall-clock time: the deadline comes from the function timeout, whatever clock judges waivers.
+  const pastDeadline = () => options.deadline !== undefined && Date.now() >= options.deadline;
 
-  /** Reads and judges one cluster; never throws: a failure is that cluster's result. */
-  async function auditCluster(summary: ClusterSummary, listedIn: string): Promise<ClusterResult> {
-    const region = configured.has(summary.region) ? summary.region : listedIn;
-    const base = { clusterId: summary.clusterId, region, ...(summary.name ? { name: summary.name } : {}) };
+  async function auditCluster(target: AuditTarget): Promise<ClusterResult> {
+    const { clusterId, region } = target;
+    const base = { clusterId, region, ...(target.name ? { name: target.name } : {}) };
     // Past the deadline no new read starts: the cluster is listed as not evaluated, and the run
     // (incomplete) still ends in time to report and notify.
     if (pastDeadline()) {
@@ -152,16 +198,10 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
       return { ...base, status: 'error', error: NOT_EVALUATED };
     }
     try {
-      const response = await options.reader.describeImageGatewayConfig({
-        clusterId: summary.clusterId,
-        region,
+      const response = await options.reader.describeImageGatewayConfig({ clusterId, region });
+      const evaluation = evaluateGateway({ clusterId, region }, response.body, options.policy, {
+        now: options.now,
       });
-      const evaluation = evaluateGateway(
-        { clusterId: summary.clusterId, region },
-        response.body,
-        options.policy,
-        { now },
-      );
       findings.push(...evaluation.findings);
       return {
         ...base,
@@ -180,9 +220,9 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
   }
 
   await Promise.all(
-    targets.map(({ summary, listedIn }) =>
+    targets.map((target) =>
       limit(async () => {
-        const result = await auditCluster(summary, listedIn);
+        const result = await auditCluster(target);
         clusters.push(result);
         progress.done += 1;
         if (result.status === 'error') progress.errors += 1;
@@ -190,18 +230,64 @@ export async function runFleetAudit(options: FleetAuditOptions): Promise<Report>
       }),
     ),
   );
+  return { clusters, findings, notReached };
+}
 
-  if (notReached > 0)
-    incompleteReasons.push(`${notReached} cluster(s) not evaluated: the run reached its deadline`);
+export const notReachedReason = (count: number) =>
+  `${count} cluster(s) not evaluated: the run reached its deadline`;
+
+export async function runFleetAudit(options: FleetAuditOptions): Promise<Report> {
+  const clock = options.clock ?? (() => new Date());
+  const startedAt = clock();
+  // One concurrency limit for listing and reading alike: the API sees at most this many calls.
+  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
+  const listing = await listFleet(
+    {
+      reader: options.reader,
+      regions: options.regions,
+      ...(options.clusterIds ? { clusterIds: options.clusterIds } : {}),
+    },
+    limit,
+  );
+  return finishFleetAudit(listing, { ...options, clock }, startedAt, limit);
+}
+
+/**
+ * The second half of a run: read what listing found and build the report. Separate so that the
+ * scheduled function can look at the listing first and fan the reads out instead (shared/fanout).
+ */
+export async function finishFleetAudit(
+  listing: FleetListing,
+  options: FleetAuditOptions,
+  startedAt: Date,
+  limit: Limit = pLimit(Math.max(1, options.concurrency ?? 4)),
+): Promise<Report> {
+  const clock = options.clock ?? (() => new Date());
+  // The run's clock for waivers and staleness: one instant for the whole run, so every cluster
+  // is judged alike however long the run takes.
+  const now = options.now ?? startedAt;
+  const read = await auditTargets(
+    listing.targets,
+    {
+      reader: options.reader,
+      policy: options.policy,
+      now,
+      ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    },
+    limit,
+  );
+  const incompleteReasons = [...listing.incompleteReasons];
+  if (read.notReached > 0) incompleteReasons.push(notReachedReason(read.notReached));
   return buildReport({
-    runId,
+    runId: options.runId ?? newRunId(startedAt),
     mode: options.mode,
     startedAt,
     finishedAt: clock(),
     policy: options.policy,
-    clusters,
-    findings,
-    regions: regionResults,
+    clusters: [...listing.unlisted, ...read.clusters],
+    findings: read.findings,
+    regions: listing.regions,
     ...(options.clusterIds ? { clusterFilter: options.clusterIds } : {}),
     incompleteReasons,
     notices: waiverNotices(options.policy, now),

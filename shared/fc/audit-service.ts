@@ -1,5 +1,15 @@
+import pLimit from 'p-limit';
 import { resolvePolicy } from '../audit/policy-source';
-import { type AuditProgress, runFleetAudit } from '../audit/run';
+import {
+  type AuditProgress,
+  type AuditTarget,
+  auditTargets,
+  type FleetAuditOptions,
+  type FleetListing,
+  finishFleetAudit,
+  listFleet,
+  runFleetAudit,
+} from '../audit/run';
 import type { Report, RunMode } from '../audit/types';
 import { realClock } from '../clock';
 import { type Credentials, type Env, type FunctionConfig, functionConfig } from '../config';
@@ -38,27 +48,63 @@ export function createAuditService(
   readerFactory: ReaderFactory = defaultReaderFactory,
   clock?: () => Date,
 ) {
+  const auditOptions = (request: AuditRequest): FleetAuditOptions => ({
+    // A fresh pace per run, per region (IMAGEGW_QPS).
+    reader: readerFactory(
+      request.credentials,
+      config.endpointFor,
+      createRegionPacer(config.qps, realClock, request.deadline),
+    ),
+    ...(request.deadline === undefined ? {} : { deadline: request.deadline }),
+    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    ...(clock ? { clock } : {}),
+    policy,
+    regions: request.regions ?? config.regions,
+    ...(request.clusterIds ? { clusterIds: request.clusterIds } : {}),
+    concurrency: config.concurrency,
+    mode: request.mode,
+    ...(request.runId ? { runId: request.runId } : {}),
+  });
   return {
     config,
     policy,
+    /** The run's instant (waivers, staleness): the injected clock in tests, else now. */
+    now: () => (clock ?? (() => new Date()))(),
     run(request: AuditRequest): Promise<Report> {
-      return runFleetAudit({
-        // A fresh pace per run, per region (IMAGEGW_QPS).
-        reader: readerFactory(
-          request.credentials,
-          config.endpointFor,
-          createRegionPacer(config.qps, realClock, request.deadline),
-        ),
-        ...(request.deadline === undefined ? {} : { deadline: request.deadline }),
-        ...(request.onProgress ? { onProgress: request.onProgress } : {}),
-        ...(clock ? { clock } : {}),
-        policy,
-        regions: request.regions ?? config.regions,
-        ...(request.clusterIds ? { clusterIds: request.clusterIds } : {}),
-        concurrency: config.concurrency,
-        mode: request.mode,
-        ...(request.runId ? { runId: request.runId } : {}),
-      });
+      return runFleetAudit(auditOptions(request));
+    },
+    /**
+     * A run in two steps sharing one reader, pace and concurrency limit: `list`, then either
+     * `finish` here or hand the targets to workers (shared/fanout), each of which calls `read`.
+     */
+    staged(request: AuditRequest) {
+      const options = auditOptions(request);
+      const limit = pLimit(Math.max(1, config.concurrency));
+      return {
+        list: () =>
+          listFleet(
+            {
+              reader: options.reader,
+              regions: options.regions,
+              ...(options.clusterIds ? { clusterIds: options.clusterIds } : {}),
+            },
+            limit,
+          ),
+        finish: (listing: FleetListing, startedAt: Date) =>
+          finishFleetAudit(listing, options, startedAt, limit),
+        read: (targets: readonly AuditTarget[], now: Date) =>
+          auditTargets(
+            targets,
+            {
+              reader: options.reader,
+              policy,
+              now,
+              ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+              ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+            },
+            limit,
+          ),
+      };
     },
   };
 }

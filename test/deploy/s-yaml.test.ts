@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { functionConfig } from '../../shared/config';
 import { REPO } from '../helpers/cli';
 
 interface Resource {
@@ -45,8 +46,8 @@ const FC3_SCHEMA = join(REPO, '..', 'shared', 'fixtures', 'fc3-props.schema.json
 describe('s.yaml', () => {
   const resources = Object.entries(sYaml.resources);
 
-  it('deploys both functions on nodejs20 with a timer and an HTTP trigger', () => {
-    expect(resources.map(([name]) => name).sort()).toEqual(['audit-api', 'scheduled-audit']);
+  it('deploys the three functions on nodejs20 with a timer and an HTTP trigger', () => {
+    expect(resources.map(([name]) => name).sort()).toEqual(['audit-api', 'audit-worker', 'scheduled-audit']);
     expect(
       resources.every(
         ([, resource]) => resource.component === 'fc3' && resource.props.runtime === 'nodejs20',
@@ -86,7 +87,7 @@ describe('s.yaml', () => {
           triggers: { triggerType: 'timer' | 'http'; triggerConfig: unknown }[];
         };
         expect(validate(props), `${name}: ${ajv.errorsText(validate.errors)}`).toBe(true);
-        for (const trigger of props.triggers) {
+        for (const trigger of props.triggers ?? []) {
           const check = triggerSchemas[trigger.triggerType];
           expect(
             check?.(trigger.triggerConfig),
@@ -96,6 +97,32 @@ describe('s.yaml', () => {
       }
     },
   );
+
+  it('points the scheduled function at the worker it deploys, which FC retries and the timer does not', () => {
+    const scheduled = resolveVariables(sYaml.resources['scheduled-audit']?.props) as Record<string, unknown>;
+    const worker = resolveVariables(sYaml.resources['audit-worker']?.props) as Record<string, unknown>;
+    const scheduledEnv = scheduled.environmentVariables as Record<string, string>;
+    const workerEnv = worker.environmentVariables as Record<string, string>;
+    expect(scheduledEnv.IMAGEGW_WORKER_FUNCTION).toBe(worker.functionName);
+    // The FC 3.0 path (docs/decisions/0001): no service, so none may be configured.
+    expect(scheduledEnv.IMAGEGW_WORKER_SERVICE).toBeUndefined();
+    // Both read and write the same run state, and judge with the same policy and regions.
+    expect(workerEnv.IMAGEGW_STATE_OSS_BUCKET).toBe(scheduledEnv.IMAGEGW_STATE_OSS_BUCKET);
+    expect(workerEnv.IMAGEGW_POLICY_FILE).toBe(scheduledEnv.IMAGEGW_POLICY_FILE);
+    expect(workerEnv.IMAGEGW_REGIONS).toBe(scheduledEnv.IMAGEGW_REGIONS);
+    expect(worker.asyncInvokeConfig).toMatchObject({ maxAsyncRetryAttempts: 3 });
+    expect(scheduled.asyncInvokeConfig).toMatchObject({ maxAsyncRetryAttempts: 0 });
+    // The configuration the scheduled function will read must be valid as deployed.
+    // (The stand-ins for `${env(...)}` become values a real deploy would pass.)
+    const deployed = {
+      ...scheduledEnv,
+      IMAGEGW_WEBHOOK_URL: 'https://hooks.example.com/audit',
+      IMAGEGW_STATE_OSS_BUCKET: 'team-audit-state',
+    };
+    expect(functionConfig(deployed, 'cn-hangzhou').fanOut).toMatchObject({
+      functionName: worker.functionName,
+    });
+  });
 
   it.runIf(!existsSync(FC3_SCHEMA))('notes why the fc3 schema check is skipped', () => {
     console.warn(
