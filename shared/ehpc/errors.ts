@@ -23,6 +23,15 @@ const RETRY_CODES = new Set([
   'SignatureNonceUsed',
 ]);
 
+/**
+ * Flow control says "slower", not "failed": a throttled call gets more tries than the configured
+ * cap, so that heavy throttling (30% of calls) slows the audit down instead of dropping clusters.
+ * Ten tries at 30% leave about one call in 170,000 unanswered, and that one becomes the cluster's
+ * error (the run is incomplete), never a silent skip. The pace and the deadline bound the waiting.
+ */
+const THROTTLING_CODES = new Set(['Throttling', 'Throttling.User', 'Throttling.Api']);
+const THROTTLED_ATTEMPTS = 10;
+
 /** Failures of a backend the gateway called: worth one more try, then a per-cluster result. */
 const RETRY_ONCE_CODES = new Set(['AliyunError', 'DbError', 'AgentError.Image.DescribeImagegwFailed']);
 
@@ -45,6 +54,9 @@ export function attemptLimit(error: EhpcApiError, configured: number): number {
   if (!error.retryable) return 1;
   if (error.kind === 'api' && error.code !== undefined && RETRY_ONCE_CODES.has(error.code)) {
     return Math.min(2, configured);
+  }
+  if (error.kind === 'api' && error.code !== undefined && THROTTLING_CODES.has(error.code)) {
+    return Math.max(THROTTLED_ATTEMPTS, configured);
   }
   return configured;
 }

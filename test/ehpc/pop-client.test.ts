@@ -176,7 +176,7 @@ describe('listClusters', () => {
     expect(sleeps).toEqual([100, 200, 400]);
   });
 
-  it('gives up after the attempt cap with the code, status and request id', async () => {
+  it('gives throttled calls ten tries, past a lower cap, then fails with the code, status and request id', async () => {
     const em = await start({ regions: { [HZ]: generateFleet(HZ, 3) } });
     em.throttle({ every: 1 });
     const { reader, sleeps } = clientFor(em, { retry: { attempts: 3, maxDelayMs: 250 } });
@@ -186,14 +186,23 @@ describe('listClusters', () => {
       code: 'Throttling.User',
       httpStatus: 400,
       retryable: true,
-      attempts: 3,
+      attempts: 10,
       action: 'ListClusters',
       region: HZ,
     });
     expect(error.requestId).toMatch(UPPER_UUID);
     expect(error.message).toContain('Request was denied due to user flow control.');
+    expect(em.requests).toHaveLength(10);
+    expect(sleeps).toEqual([100, ...Array.from({ length: 8 }, () => 125)]);
+  });
+
+  it('keeps the configured cap for transient service errors other than throttling', async () => {
+    const em = await start({ regions: { [HZ]: generateFleet(HZ, 3) } });
+    em.failRegion(HZ, 'ServiceUnavailable');
+    const { reader } = clientFor(em, { retry: { attempts: 3, maxDelayMs: 250 } });
+    const error = await failureOf(reader.listClusters(HZ));
+    expect(error).toMatchObject({ code: 'ServiceUnavailable', attempts: 3 });
     expect(em.requests).toHaveLength(3);
-    expect(sleeps).toEqual([100, 125]);
   });
 
   it('fails a region cleanly when its endpoint refuses connections', async () => {

@@ -112,3 +112,48 @@ describe('the run deadline', () => {
     expect(Date.parse(report.finishedAt)).toBeLessThan(deadline + 500);
   });
 });
+
+describe('under heavy flow control', () => {
+  it('audits every cluster when about 30% of all calls are throttled, retrying with backoff', async () => {
+    const emulator = await start({
+      regions: {
+        'cn-hangzhou': generateFleet('cn-hangzhou', 150),
+        'cn-shanghai': generateFleet('cn-shanghai', 100),
+      },
+      credentials: [KEY],
+    });
+    // 30% of calls, chosen by a seeded generator (listing pages and retries included): before each
+    // call, tell the emulator to throttle the next one it receives.
+    let seed = 0x5eed;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const waits: number[] = [];
+    const reader = createEhpcClient({
+      credentials: KEY,
+      endpointFor: (region) => emulator.endpoints[region] ?? '',
+      // The production retry budget; the backoff delays are computed but not slept, to keep it fast.
+      retry: {
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      },
+      beforeRequest: async () => {
+        if (random() < 0.3) emulator.throttle({ next: 1 });
+      },
+    });
+    const report = await runFleetAudit({
+      reader,
+      policy: baselinePolicy(),
+      regions: ['cn-hangzhou', 'cn-shanghai'],
+      concurrency: 8,
+      mode: 'run',
+    });
+    const throttled = emulator.requests.filter((request) => request.code === 'Throttling.User').length;
+    expect(throttled / emulator.requests.length).toBeGreaterThan(0.25);
+    expect(report.summary).toMatchObject({ clusters: 250, errors: 0 });
+    expect(report.complete).toBe(true);
+    expect(waits.length).toBe(throttled);
+  });
+});
