@@ -1,7 +1,6 @@
 import pLimit from 'p-limit';
 import { EhpcApiError } from '../ehpc/errors';
 import type { ClusterSummary, EhpcReader, RegionListing } from '../ehpc/port';
-import { DEADLINE_REACHED } from '../pace/region-pacer';
 import type { Policy } from '../policy/policy';
 import { redactSecrets } from '../redact';
 import { evaluateGateway } from './evaluate';
@@ -209,7 +208,7 @@ export async function auditTargets(
         ...(evaluation.overrides.length > 0 ? { overrides: evaluation.overrides } : {}),
       };
     } catch (error) {
-      const stoppedByPace = error instanceof Error && error.message.includes(DEADLINE_REACHED);
+      const stoppedByPace = error instanceof EhpcApiError && error.kind === 'deadline';
       if (pastDeadline() || stoppedByPace) {
         // Cut short by the deadline (the pace or a retry would have run past it): not evaluated.
         notReached += 1;

@@ -4,6 +4,7 @@
  * `redactSecrets`: pop-core's own `message`, `url` and `entry` hold the signed URL (key id,
  * signature, STS token), and SignatureDoesNotMatch echoes them too, so none of those are kept.
  */
+import { DeadlineReachedError } from '../deadline';
 import { redactSecrets } from '../redact';
 import type { EhpcErrorKind } from './port';
 
@@ -159,6 +160,9 @@ function statusOf(rejection: Record<string, unknown>): number | undefined {
 export function classifyRejection(rejection: unknown, context: EhpcCallContext): EhpcApiError {
   if (rejection instanceof EhpcApiError) return rejection;
   const base = { ...context };
+  if (rejection instanceof DeadlineReachedError) {
+    return new EhpcApiError({ ...base, kind: 'deadline', retryable: false, detail: rejection.message });
+  }
   if (!isRecord(rejection)) {
     return new EhpcApiError({
       ...base,

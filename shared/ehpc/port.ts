@@ -38,4 +38,6 @@ export type EhpcErrorKind =
   | 'bad-response'
   | 'credentials'
   | 'config'
+  /** Not sent: the run reached its deadline (shared/deadline.ts). */
+  | 'deadline'
   | 'unknown';

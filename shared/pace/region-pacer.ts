@@ -1,17 +1,13 @@
 import { type Clock, realClock } from '../clock';
-import { createRateLimiter, type RateLimiter } from './rate-limiter';
-
 /**
  * One pace per region (`--qps`, default 10 requests per second): E-HPC's flow control is per
  * region endpoint, so each region gets its own window and a slow region never holds up another.
  * With the pace respected the audit slows down instead of tripping Throttling and retrying.
  */
-/** The words a deadline-stopped request fails with, whatever wraps the error on its way up. */
-export const DEADLINE_REACHED = 'not sent: the run reached its deadline';
+import { DeadlineReachedError } from '../deadline';
+import { createRateLimiter, type RateLimiter } from './rate-limiter';
 
-export class DeadlineReachedError extends Error {
-  override readonly name = 'DeadlineReachedError';
-}
+export { DeadlineReachedError } from '../deadline';
 
 /**
  * With a `deadline` (epoch ms, wall clock), a request whose turn comes after it is not sent: the
@@ -24,7 +20,7 @@ export function createRegionPacer(
 ): (region: string) => Promise<void> {
   const limiters = new Map<string, RateLimiter>();
   const checkDeadline = () => {
-    if (deadline !== undefined && Date.now() >= deadline) throw new DeadlineReachedError(DEADLINE_REACHED);
+    if (deadline !== undefined && Date.now() >= deadline) throw new DeadlineReachedError();
   };
   return async (region) => {
     checkDeadline();
@@ -35,7 +31,7 @@ export function createRegionPacer(
       limiters.set(region, limiter);
     }
     if (deadline !== undefined && limiter.nextAllowedAt() - clock.now() + Date.now() >= deadline) {
-      throw new DeadlineReachedError(DEADLINE_REACHED);
+      throw new DeadlineReachedError();
     }
     await limiter.acquire();
     checkDeadline();
