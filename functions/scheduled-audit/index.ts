@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { realClock } from '../../shared/clock';
 import { fanOut } from '../../shared/fanout/coordinator';
+import { recoverAbandonedRuns } from '../../shared/fanout/recover';
 import { type HandlerDeps, lazyAuditService, readDeadline } from '../../shared/fc/audit-service';
 import { type DeliveryDeps, deliverRun } from '../../shared/fc/deliver-run';
 import { credentialsFromContext, type FcContext, parseTimerEvent } from '../../shared/fc/events';
@@ -61,12 +62,26 @@ export function createHandler(deps: ScheduledAuditDeps) {
       onProgress: progressLogger({ requestId: context.requestId, runId }),
     });
     const startedAt = audit.now();
-    const listing = await staged.list();
     const fanOutConfig = audit.config.fanOut;
+    // An earlier fanned-out run that lost a worker is reported now, incomplete, before this run's news.
+    const recovered = fanOutConfig
+      ? await recoverAbandonedRuns(await openStateStore(audit.config.state, credentials), {
+          policy: audit.policy,
+          now: startedAt,
+          by: context.requestId,
+          currentRunId: runId,
+        })
+      : [];
+    const recoveredRuns: Record<string, unknown>[] = [];
+    for (const report of recovered) recoveredRuns.push(await deliverRun(report, audit, delivery, invocation));
+    const withRecovered = (result: Record<string, unknown>) =>
+      JSON.stringify(recoveredRuns.length > 0 ? { ...result, recoveredRuns } : result);
+
+    const listing = await staged.list();
     if (!fanOutConfig || listing.targets.length <= fanOutConfig.shardSize) {
       // Per-cluster failures are in the result, not thrown: a throw would make FC re-run the audit.
       const report = await staged.finish(listing, startedAt);
-      return JSON.stringify(await deliverRun(report, audit, delivery, invocation));
+      return withRecovered(await deliverRun(report, audit, delivery, invocation));
     }
     if (!context.accountId || !context.region) {
       throw new Error('fan-out needs the invocation context to name its accountId and region');
@@ -95,8 +110,8 @@ export function createHandler(deps: ScheduledAuditDeps) {
     console.log(
       JSON.stringify({ level: 'info', event: 'audit.fan-out', requestId: context.requestId, ...summary }),
     );
-    if (!report) return JSON.stringify(summary);
-    return JSON.stringify({ ...summary, run: await deliverRun(report, audit, delivery, invocation) });
+    if (!report) return withRecovered({ ...summary });
+    return withRecovered({ ...summary, run: await deliverRun(report, audit, delivery, invocation) });
   };
 }
 

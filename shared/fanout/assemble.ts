@@ -1,5 +1,5 @@
 import { buildReport } from '../audit/report';
-import { notReachedReason } from '../audit/run';
+import { type AuditTarget, notReachedReason } from '../audit/run';
 import type { ClusterResult, Finding, Report } from '../audit/types';
 import { waiverNotices } from '../audit/waivers';
 import type { Policy } from '../policy/policy';
@@ -27,10 +27,14 @@ export async function tryAssemble(
   by: string,
   policy: Policy,
   now: Date,
+  /** `give-up`: a run abandoned by a worker; its missing shards become clusters in error (`WorkerLost`). */
+  missing: 'wait' | 'give-up' = 'wait',
 ): Promise<Report | undefined> {
   const manifest = await readManifest(store, runId);
   const done = new Set(await finishedShards(store, runId));
-  for (let shard = 0; shard < manifest.shardCount; shard += 1) if (!done.has(shard)) return undefined;
+  if (missing === 'wait') {
+    for (let shard = 0; shard < manifest.shardCount; shard += 1) if (!done.has(shard)) return undefined;
+  }
   const claim: AssemblyClaim = { by, at: now.toISOString() };
   if (!(await store.create(assembledKey(runId), JSON.stringify(claim)))) {
     const holder = await getJson<AssemblyClaim>(store, assembledKey(runId));
@@ -40,8 +44,12 @@ export async function tryAssemble(
   const findings: Finding[] = [];
   let notReached = 0;
   for (let shard = 0; shard < manifest.shardCount; shard += 1) {
-    const record = await readShard(store, runId, shard);
-    if (!record) throw new Error(`run ${runId}: shard ${shard} was listed but cannot be read`);
+    const record = done.has(shard) ? await readShard(store, runId, shard) : undefined;
+    if (!record) {
+      if (missing === 'wait') throw new Error(`run ${runId}: shard ${shard} was listed but cannot be read`);
+      clusters.push(...(manifest.shards[shard] ?? []).map(lostResult));
+      continue;
+    }
     clusters.push(...record.result.clusters);
     findings.push(...record.result.findings);
     notReached += record.result.notReached;
@@ -64,4 +72,17 @@ export async function tryAssemble(
   });
   await saveReport(store, report);
   return report;
+}
+
+function lostResult(target: AuditTarget): ClusterResult {
+  return {
+    clusterId: target.clusterId,
+    region: target.region,
+    ...(target.name ? { name: target.name } : {}),
+    status: 'error',
+    error: {
+      code: 'WorkerLost',
+      message: 'not read: the worker for its shard never finished (Function Compute gave up retrying it)',
+    },
+  };
 }

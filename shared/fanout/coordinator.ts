@@ -62,6 +62,7 @@ export async function fanOut(request: FanOutRequest): Promise<FanOut> {
     startedAt: request.startedAt.toISOString(),
     policySha256: request.policy.sha256,
     shardCount: shards.length,
+    shards,
     listing,
     ...(request.clusterFilter ? { clusterFilter: [...request.clusterFilter] } : {}),
   };

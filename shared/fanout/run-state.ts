@@ -21,6 +21,8 @@ export interface RunManifest {
   /** The policy's hash: a worker running another policy refuses the shard rather than mix results. */
   policySha256: string;
   shardCount: number;
+  /** Each shard's clusters: what a lost shard's results are made of when the run is recovered. */
+  shards: AuditTarget[][];
   listing: Omit<FleetListing, 'targets'>;
   clusterFilter?: string[];
 }
@@ -34,7 +36,8 @@ export interface ShardRecord {
   result: TargetsAudit;
 }
 
-const runDir = (runId: string) => `fanout/${keySegment(runId)}`;
+export const FANOUT_PREFIX = 'fanout';
+const runDir = (runId: string) => `${FANOUT_PREFIX}/${keySegment(runId)}`;
 export const manifestKey = (runId: string) => `${runDir(runId)}/manifest.json`;
 export const shardsPrefix = (runId: string) => `${runDir(runId)}/shards`;
 export const shardKey = (runId: string, shard: number) =>

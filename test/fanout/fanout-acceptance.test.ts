@@ -21,7 +21,7 @@ import { REPO } from '../helpers/cli';
 
 type Handler = (event: Buffer, context: FcContext) => Promise<string>;
 interface Bundle {
-  createHandler(deps: { env: Record<string, string> }): Handler;
+  createHandler(deps: { env: Record<string, string>; clock?: () => Date }): Handler;
 }
 const load = createRequire(__filename);
 const bundle = (name: string) => load(join(REPO, 'dist', name, 'index.js')) as Bundle;
@@ -75,8 +75,11 @@ async function setup() {
   return { ehpc, chat, sink, hook, dir, env };
 }
 
-async function fanOutRun(failure?: FcFaultTiming) {
+async function fanOutRun(failure?: FcFaultTiming, failures = 1, crashingShardOfFirstRun?: number) {
+  let crashingShard = crashingShardOfFirstRun;
   const world = await setup();
+  // The scheduled function's clock: the trigger time of the timer being handled.
+  let now = new Date('2026-12-03T02:30:00Z');
   // The FC emulator's endpoint is known only once it listens: the handlers read env lazily.
   const env = { ...world.env };
   const fc = await startFcEmulator({
@@ -84,14 +87,20 @@ async function fanOutRun(failure?: FcFaultTiming) {
       {
         service: 'imagegw-auditor',
         name: 'imagegw-scheduled-audit',
-        handler: (event, context) => bundle('scheduled-audit').createHandler({ env })(event, context),
+        handler: (event, context) =>
+          bundle('scheduled-audit').createHandler({ env, clock: () => now })(event, context),
         timeoutSeconds: 600,
         maxAsyncRetryAttempts: 0,
       },
       {
         service: 'imagegw-auditor',
         name: 'imagegw-audit-worker',
-        handler: (event, context) => bundle('audit-worker').createHandler({ env })(event, context),
+        handler: (event, context) => {
+          if ((JSON.parse(event.toString('utf8')) as { shard: number }).shard === crashingShard) {
+            throw new Error('JavaScript heap out of memory');
+          }
+          return bundle('audit-worker').createHandler({ env })(event, context);
+        },
         timeoutSeconds: 600,
         maxAsyncRetryAttempts: 3,
       },
@@ -103,14 +112,25 @@ async function fanOutRun(failure?: FcFaultTiming) {
     IMAGEGW_SHARD_SIZE: '200',
     IMAGEGW_FC_ENDPOINT: fc.endpoint,
   });
-  if (failure) fc.failNext('imagegw-audit-worker', { times: 1, when: failure });
+  if (failure) fc.failNext('imagegw-audit-worker', { times: failures, when: failure });
   fc.fireTimer('imagegw-auditor', 'imagegw-scheduled-audit', {
     triggerName: 'daily-audit',
     triggerTime: '2026-12-03T02:30:00Z',
     payload: '{"source":"timer","mode":"full"}',
   });
   await fc.idle();
-  return { ...world, env, fc };
+  /** Fires the timer again, `hours` after the first. */
+  const fireAgain = async (hours: number) => {
+    now = new Date(Date.parse('2026-12-03T02:30:00Z') + hours * 3_600_000);
+    crashingShard = undefined;
+    fc.fireTimer('imagegw-auditor', 'imagegw-scheduled-audit', {
+      triggerName: 'daily-audit',
+      triggerTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      payload: '{"source":"timer","mode":"full"}',
+    });
+    await fc.idle();
+  };
+  return { ...world, env, fc, fireAgain };
 }
 
 /** The same audit in one invocation, without chat or webhook: the reference the fan-out must equal. */
@@ -169,6 +189,35 @@ describe('fan-out across Function Compute (FC emulator, fc2, bundles)', () => {
     expect(result).toMatchObject({ kind: 'imagegw-audit.run-summary', summary: { clusters: 1000 } });
     expect(Object.keys(load.cache)).not.toContain(fc2LazyModule);
   });
+  it('reports a run whose worker FC gave up on as incomplete at the next timer, before that run', async () => {
+    // The worker of shard 2 dies on every attempt (one plus FC's three retries), say out of memory.
+    const { fc, sink, fireAgain } = await fanOutRun(undefined, 0, 2);
+    const lostAttempts = fc.invocations.filter((invocation) => invocation.outcome === 'error');
+    expect(lostAttempts).toHaveLength(4);
+    expect(new Set(lostAttempts.map((invocation) => invocation.requestId)).size).toBe(1);
+    expect(sink.received).toHaveLength(0);
+    await fireAgain(3);
+    const posted = sink.received.map(
+      (delivery) =>
+        JSON.parse(delivery.body) as {
+          runId: string;
+          complete: boolean;
+          summary: { clusters: number; errors: number };
+        },
+    );
+    expect(posted).toHaveLength(2);
+    expect(posted[0]).toMatchObject({
+      runId: '2026-12-03T02:30:00Z-ea86',
+      complete: false,
+      summary: { clusters: 1000, errors: 200 },
+    });
+    expect(posted[1]).toMatchObject({
+      runId: '2026-12-03T05:30:00Z-ea86',
+      complete: true,
+      summary: { clusters: 1000, errors: 0 },
+    });
+  });
+
   it.each(['after', 'before'] as const)(
     '1,000 clusters over 5 workers, one failing once (%s its work) and retried: one complete report, one notification',
     async (failure) => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditTarget, FleetListing, TargetsAudit } from '../../shared/audit/run';
 import { tryAssemble } from '../../shared/fanout/assemble';
 import { fanOut } from '../../shared/fanout/coordinator';
+import { recoverAbandonedRuns } from '../../shared/fanout/recover';
 import { readShard, shardEvent, writeShard } from '../../shared/fanout/run-state';
 import { ASYNC_PAYLOAD_LIMIT_BYTES, splitIntoShards } from '../../shared/fanout/shards';
 import { parseShardEvent, runShard } from '../../shared/fanout/worker';
@@ -311,4 +312,35 @@ it('stores shard records that read back', async () => {
   });
   expect((await readShard(state, 'r', 3))?.result.clusters).toHaveLength(2);
   expect(await readShard(state, 'r', 4)).toBeUndefined();
+});
+
+describe('recovering a run a lost worker left unassembled', () => {
+  const hours = (count: number) => new Date(NOW.getTime() + count * 3_600_000);
+
+  it('reports it as incomplete once it is two hours old, its missing shards in error; then prunes it after a week', async () => {
+    const state = store();
+    const { events } = await startRun(state, targets(30), 10);
+    await work(state, events[0] ?? '', 'w0');
+    const recover = (now: Date, currentRunId = 'run-2') =>
+      recoverAbandonedRuns(state, { policy, now, by: 'next-timer', currentRunId });
+    expect(await recover(hours(1))).toEqual([]);
+    // The run being started now is never "abandoned", whatever its age.
+    expect(await recover(hours(3), 'run-1')).toEqual([]);
+    const [report, ...others] = await recover(hours(3));
+    expect(others).toEqual([]);
+    expect(report).toMatchObject({ runId: 'run-1', complete: false, summary: { clusters: 30, errors: 20 } });
+    const lost = report?.clusters.filter((cluster) => cluster.error?.code === 'WorkerLost') ?? [];
+    expect(lost.map((cluster) => cluster.clusterId)).toEqual(
+      targets(30)
+        .slice(10)
+        .map((target) => target.clusterId),
+    );
+    expect(report?.incompleteReasons.some((reason) => reason.includes('WorkerLost'))).toBe(true);
+    // Once assembled, never again, even if the lost worker finally shows up.
+    expect(await recover(hours(4))).toEqual([]);
+    expect((await work(state, events[1] ?? '', 'w1')).report).toBeUndefined();
+    expect((await state.list('fanout')).length).toBeGreaterThan(0);
+    expect(await recover(hours(24 * 8))).toEqual([]);
+    expect(await state.list('fanout')).toEqual([]);
+  });
 });
