@@ -584,3 +584,102 @@ describe('E-HPC emulator options and controls', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
   });
 });
+
+describe('E-HPC emulator flow control (rateLimit)', () => {
+  /** Outcome of one ListClusters call: 'ok' or the error code. */
+  function outcome(client: RPCClient): Promise<string> {
+    return client.request('ListClusters', {}).then(
+      () => 'ok',
+      (e: PopRejection) => String(e.code),
+    );
+  }
+
+  async function outcomes(client: RPCClient, count: number): Promise<string[]> {
+    const seen: string[] = [];
+    // Sequential, so the order of arrival is the order of the calls.
+    for (let i = 0; i < count; i += 1) seen.push(await outcome(client));
+    return seen;
+  }
+
+  it('accepts perSecond requests in a sliding second, then answers Throttling.User', async () => {
+    let now = Date.now();
+    const em = await start({ regions: { 'cn-hangzhou': [] }, clock: () => now, rateLimit: { perSecond: 3 } });
+    const client = pop(endpointOf(em, 'cn-hangzhou'));
+    expect(await outcomes(client, 4)).toEqual(['ok', 'ok', 'ok', 'Throttling.User']);
+    const refused = await rejectionOf(client.request('ListClusters', {}));
+    expect(refused.code).toBe('Throttling.User');
+    expect(refused.entry?.response?.statusCode).toBe(400);
+    expect(refused.data?.Message).toBe('Request was denied due to user flow control.');
+
+    now += 999; // the three accepted requests are still inside (now - 1000 ms, now]
+    expect(await outcomes(client, 1)).toEqual(['Throttling.User']);
+    now += 1; // ... and now they are not: refused requests did not count
+    expect(await outcomes(client, 4)).toEqual(['ok', 'ok', 'ok', 'Throttling.User']);
+
+    const codes = em.requests.map((request) => request.code ?? 'ok');
+    expect(codes.filter((code) => code === 'Throttling.User')).toHaveLength(4);
+    expect(em.requests.map((request) => request.status)).toEqual([
+      200, 200, 200, 400, 400, 400, 200, 200, 200, 400,
+    ]);
+  });
+
+  it('slides: a slot frees exactly one second after the request that took it', async () => {
+    let now = Date.now();
+    const em = await start({ regions: { 'cn-hangzhou': [] }, clock: () => now, rateLimit: { perSecond: 3 } });
+    const client = pop(endpointOf(em, 'cn-hangzhou'));
+    const start0 = now;
+    expect(await outcomes(client, 2)).toEqual(['ok', 'ok']);
+    now = start0 + 500;
+    expect(await outcomes(client, 2)).toEqual(['ok', 'Throttling.User']);
+    // At +1000 the two requests of +0 leave the window; the one of +500 stays until +1500.
+    now = start0 + 1000;
+    expect(await outcomes(client, 3)).toEqual(['ok', 'ok', 'Throttling.User']);
+    now = start0 + 1499;
+    expect(await outcomes(client, 1)).toEqual(['Throttling.User']);
+    now = start0 + 1500;
+    expect(await outcomes(client, 2)).toEqual(['ok', 'Throttling.User']);
+    expect(em.requests.map((request) => request.at - start0)).toEqual([
+      0, 0, 500, 500, 1000, 1000, 1000, 1499, 1500, 1500,
+    ]);
+  });
+
+  it('limits each region on its own', async () => {
+    const now = Date.now();
+    const em = await start({
+      regions: { 'cn-hangzhou': [], 'cn-shanghai': generateFleet('cn-shanghai', 1) },
+      clock: () => now,
+      rateLimit: { perSecond: 2 },
+    });
+    const hangzhou = pop(endpointOf(em, 'cn-hangzhou'));
+    const shanghai = pop(endpointOf(em, 'cn-shanghai'));
+    expect(await outcomes(hangzhou, 3)).toEqual(['ok', 'ok', 'Throttling.User']);
+    // Both actions share the region's limit.
+    await expect(
+      shanghai.request('DescribeImageGatewayConfig', { ClusterId: 'ehpc-sh-0001' }),
+    ).resolves.toBeDefined();
+    expect(await outcomes(shanghai, 2)).toEqual(['ok', 'Throttling.User']);
+    expect(
+      em.requests.filter((request) => request.code === 'Throttling.User').map((request) => request.region),
+    ).toEqual(['cn-hangzhou', 'cn-shanghai']);
+  });
+
+  it('counts only requests that pass the signature and API checks', async () => {
+    const now = Date.now();
+    const em = await start({ regions: { 'cn-hangzhou': [] }, clock: () => now, rateLimit: { perSecond: 1 } });
+    const endpoint = endpointOf(em, 'cn-hangzhou');
+    const forged = await rejectionOf(pop(endpoint, { accessKeySecret: 'bad' }).request('ListClusters', {}));
+    expect(forged.code).toBe('SignatureDoesNotMatch');
+    const unknown = await rejectionOf(pop(endpoint).request('DescribeNothing', {}));
+    expect(unknown.code).toBe('InvalidAction.NotFound');
+    expect(await outcomes(pop(endpoint), 2)).toEqual(['ok', 'Throttling.User']);
+  });
+
+  it('refuses a perSecond that is not a positive whole number', async () => {
+    await expect(start({ regions: { 'cn-hangzhou': [] }, rateLimit: { perSecond: 0 } })).rejects.toThrow(
+      /perSecond/,
+    );
+    await expect(start({ regions: { 'cn-hangzhou': [] }, rateLimit: { perSecond: 2.5 } })).rejects.toThrow(
+      /perSecond/,
+    );
+  });
+});

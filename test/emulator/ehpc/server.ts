@@ -9,6 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describeImageGatewayConfig, EmulatedFleet, listClusters, type PagingOptions } from './actions';
 import { DEFAULT_CREDENTIALS, RequestAuthenticator } from './auth';
 import { FaultBook, toFault } from './faults';
+import { RegionRateLimit } from './rate-limit';
 import { errorReply, type Reply } from './reply';
 import { collectRpcParams } from './signature';
 import type { EhpcEmulator, EhpcEmulatorOptions, RecordedRequest } from './types';
@@ -46,13 +47,19 @@ export async function startEhpcEmulator(options: EhpcEmulatorOptions): Promise<E
   };
   const unknownCluster = options.unknownCluster ?? 'ClusterNotFound';
   const faults = new FaultBook();
+  const rateLimit = options.rateLimit ? new RegionRateLimit(options.rateLimit) : undefined;
   for (const cluster of fleet.all()) {
     if (cluster.fault) faults.setCluster(cluster.info.Id, cluster.fault);
   }
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
-  function answer(region: string, method: string, params: Readonly<Record<string, string>>): Reply {
+  function answer(
+    region: string,
+    method: string,
+    params: Readonly<Record<string, string>>,
+    at: number,
+  ): Reply {
     // The gateway routes RPC calls for GET and POST only; anything else finds no API.
     if (method !== 'GET' && method !== 'POST') return errorReply(region, 'InvalidAction.NotFound');
     const failure = auth.check(method, params);
@@ -67,6 +74,8 @@ export async function startEhpcEmulator(options: EhpcEmulatorOptions): Promise<E
     if (action !== 'ListClusters' && action !== 'DescribeImageGatewayConfig') {
       return errorReply(region, 'InvalidAction.NotFound');
     }
+    // Flow control counts only requests that passed the gateway's checks and name a real API.
+    if (rateLimit && !rateLimit.admit(region, at)) return errorReply(region, 'Throttling.User');
     const throttled = faults.takeThrottle();
     if (throttled) return errorReply(region, throttled);
     if (action === 'ListClusters')
@@ -115,10 +124,14 @@ export async function startEhpcEmulator(options: EhpcEmulatorOptions): Promise<E
   async function handle(region: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const body = await readBody(req);
+    // Read once, when the checks run: flow control and the record go by the same instant, and
+    // successive requests see a non-decreasing time.
+    const at = clock();
     const params = collectRpcParams(req.url ?? '/', req.headers['content-type'], body);
     const { Signature: _signature, ...recorded } = params;
     const record: RecordedRequest = {
       region,
+      at,
       method,
       action: params.Action,
       params: recorded,
@@ -127,7 +140,7 @@ export async function startEhpcEmulator(options: EhpcEmulatorOptions): Promise<E
     requests.push(record);
     let reply: Reply;
     try {
-      reply = answer(region, method, params);
+      reply = answer(region, method, params, at);
     } catch (error) {
       // An emulator bug must surface as a loud 500 rather than a hung test.
       reply = errorReply(region, 'InternalError', { message: `emulator failure: ${String(error)}` });

@@ -81,10 +81,24 @@ export interface EhpcEmulatorOptions {
   clock?: () => number;
   timestampWindowMs?: number;
   latencyMs?: number;
+  /**
+   * Flow control per region endpoint, like the POP gateway's: at most `perSecond` accepted requests
+   * in any sliding 1-second window of the emulator clock. It is checked after the signature, timestamp,
+   * nonce, Version and Action checks; a request over the limit is answered `Throttling.User` (HTTP 400)
+   * and is not counted. Absent: no limit.
+   */
+  rateLimit?: RateLimitOptions;
+}
+
+export interface RateLimitOptions {
+  /** Accepted requests per region in any 1-second window (a positive whole number). */
+  perSecond: number;
 }
 
 export interface RecordedRequest {
   region: string;
+  /** When the request was checked (as soon as its body was read), on the emulator clock (ms). */
+  at: number;
   method: string;
   /** `Action` as sent (undefined when missing). */
   action: string | undefined;
