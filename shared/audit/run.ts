@@ -155,7 +155,36 @@ export async function listFleet(options: ListingOptions, limit: Limit = pLimit(4
     region: configured.has(summary.region) ? summary.region : listedIn,
     ...(summary.name ? { name: summary.name } : {}),
   }));
-  return { targets, regions: regionResults, unlisted, incompleteReasons };
+  return {
+    targets: interleaveByRegion(targets, regions),
+    regions: regionResults,
+    unlisted,
+    incompleteReasons,
+  };
+}
+
+/**
+ * Reads take turns between regions. Each region has its own pace, and a read waits for its turn
+ * while holding a concurrency slot: in region order, every slot would wait on the first region's
+ * pace while the other regions idle, and a multi-region audit would take the sum of the regions'
+ * times instead of the longest one (measured: 4x the bound with 4 regions, bench/ e2e).
+ */
+function interleaveByRegion(targets: AuditTarget[], regions: readonly string[]): AuditTarget[] {
+  const queues = new Map<string, AuditTarget[]>(regions.map((region) => [region, []]));
+  for (const target of targets) {
+    const queue = queues.get(target.region);
+    if (queue) queue.push(target);
+    else queues.set(target.region, [target]);
+  }
+  const interleaved: AuditTarget[] = [];
+  const lists = [...queues.values()];
+  for (let index = 0; interleaved.length < targets.length; index += 1) {
+    for (const list of lists) {
+      const target = list[index];
+      if (target) interleaved.push(target);
+    }
+  }
+  return interleaved;
 }
 
 /** The outcome of reading a set of targets: one result per target, their findings, and how many the deadline cut. */

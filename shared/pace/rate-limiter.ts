@@ -18,8 +18,12 @@ export interface RateRule {
 }
 
 export interface RateLimiter {
-  /** Resolves when one more send is allowed by every rule and no block, and counts that send. */
-  acquire(): Promise<void>;
+  /**
+   * Resolves when one more send is allowed by every rule and no block, and counts that send. With
+   * `notAfter` (clock ms), a turn that would come later rejects with TurnTooLateError instead,
+   * counting nothing, so callers queued behind it are not pushed back.
+   */
+  acquire(notAfter?: number): Promise<void>;
   /** Sends nothing before `untilMs` (Retry-After, DingTalk's 10-minute block); the later one wins. */
   block(untilMs: number): void;
   /** When the next `acquire()` would go through, as of now (ms on the clock). */
@@ -29,6 +33,13 @@ export interface RateLimiter {
 export interface RateLimiterOptions {
   /** Added to every window; default 2 % of the window, at least 50 ms. */
   marginMs?: number;
+}
+
+export class TurnTooLateError extends Error {
+  override readonly name = 'TurnTooLateError';
+  constructor() {
+    super('the next allowed send comes after the given time');
+  }
 }
 
 const defaultMargin = (windowMs: number) => Math.max(50, Math.ceil(windowMs * 0.02));
@@ -63,10 +74,11 @@ export function createRateLimiter(
     return at;
   };
 
-  const take = async (): Promise<void> => {
+  const take = async (notAfter: number | undefined): Promise<void> => {
     for (;;) {
       const at = nextAllowedAt();
       const now = clock.now();
+      if (notAfter !== undefined && at > notAfter) throw new TurnTooLateError();
       if (at <= now) break;
       await clock.sleep(at - now);
     }
@@ -79,8 +91,8 @@ export function createRateLimiter(
 
   return {
     // One acquire at a time, in call order: two callers never take the same last slot.
-    acquire() {
-      const turn = queue.then(take);
+    acquire(notAfter) {
+      const turn = queue.then(() => take(notAfter));
       queue = turn.catch(() => undefined);
       return turn;
     },

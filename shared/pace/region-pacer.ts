@@ -5,7 +5,7 @@ import { type Clock, realClock } from '../clock';
  * With the pace respected the audit slows down instead of tripping Throttling and retrying.
  */
 import { DeadlineReachedError } from '../deadline';
-import { createRateLimiter, type RateLimiter } from './rate-limiter';
+import { createRateLimiter, type RateLimiter, TurnTooLateError } from './rate-limiter';
 
 export { DeadlineReachedError } from '../deadline';
 
@@ -26,14 +26,32 @@ export function createRegionPacer(
     checkDeadline();
     let limiter = limiters.get(region);
     if (!limiter) {
-      // No margin: the window is our own measure here, not a remote service's count to stay under.
-      limiter = createRateLimiter([{ max: qps, windowMs: 1000 }], clock, { marginMs: 0 });
+      // Smooth, not bursty: at most one start per 1000/qps ms, and at most qps in any 1.02 s. The
+      // service counts arrivals, which jitter by some milliseconds after our starts; a burst of qps
+      // at once lets a few of them land in the service's next second together with the next burst
+      // (measured: 14% of calls throttled at qps = the limit), an even spacing with a 2% margin
+      // does not (bench/, e2e).
+      limiter = createRateLimiter(
+        [
+          { max: qps, windowMs: 1020 },
+          { max: 1, windowMs: Math.max(1, Math.floor(1000 / qps)) },
+        ],
+        clock,
+        { marginMs: 0 },
+      );
       limiters.set(region, limiter);
     }
-    if (deadline !== undefined && limiter.nextAllowedAt() - clock.now() + Date.now() >= deadline) {
-      throw new DeadlineReachedError();
+    if (deadline === undefined) {
+      await limiter.acquire();
+      return;
     }
-    await limiter.acquire();
+    // The deadline is wall-clock time, the limiter runs on `clock`: its turn must come before it.
+    try {
+      await limiter.acquire(deadline - 1 - Date.now() + clock.now());
+    } catch (error) {
+      if (error instanceof TurnTooLateError) throw new DeadlineReachedError();
+      throw error;
+    }
     checkDeadline();
   };
 }
