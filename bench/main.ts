@@ -84,9 +84,9 @@ function e2eChecks(e2e: Section<E2eResult>): Check[] {
       pass: e2e.complete && e2e.auditErrors === 0,
     },
     {
-      metric: `e2e ratioToBound, concurrency ${e2e.diagnostics.littleConcurrency.concurrency}`,
-      value: num(e2e.diagnostics.littleConcurrency.ratioToBound, 3),
-      baseline: `${num(e2e.diagnostics.littleConcurrency.throttledResponses)} throttled`,
+      metric: `e2e ratioToBound, concurrency ${e2e.diagnostics.stressConcurrency.concurrency}`,
+      value: num(e2e.diagnostics.stressConcurrency.ratioToBound, 3),
+      baseline: `${num(e2e.diagnostics.stressConcurrency.throttledResponses)} throttled`,
       target: '',
       pass: undefined,
     },

@@ -6,7 +6,13 @@ import { exitStatus } from '../shared/audit/report';
 import type { Report, Severity } from '../shared/audit/types';
 import { SEVERITIES } from '../shared/audit/types';
 import { parseRfc3339 } from '../shared/policy/expiry';
-import { formatForFile, formatReport, REPORT_FORMATS, type ReportFormat } from '../shared/report/index';
+import {
+  type FormatOptions,
+  formatForFile,
+  formatReport,
+  REPORT_FORMATS,
+  type ReportFormat,
+} from '../shared/report/index';
 
 /** Options `check` and `run` share (spec/report.md). */
 export interface ReportOptions {
@@ -58,11 +64,23 @@ export function checkOutPath(out: string | undefined): void {
   }
 }
 
+/** Whether stdout or `--out` gets `format` (stdout's default, table or json, is never html). */
+export function writesFormat(options: Pick<ReportOptions, 'format' | 'out'>, format: ReportFormat): boolean {
+  const stdout = options.format ?? 'table';
+  return stdout === format || (options.out !== undefined && formatForFile(options.out, stdout) === format);
+}
+
 /** Prints the report, writes `--out`, and returns the exit status of spec/report.md. */
-export async function emitReport(report: Report, options: ReportOptions): Promise<number> {
+export async function emitReport(
+  report: Report,
+  options: ReportOptions,
+  formatOptions: FormatOptions = {},
+): Promise<number> {
   const format = options.format ?? (process.stdout.isTTY ? 'table' : 'json');
-  const stdoutText = formatReport(report, format);
-  const fileText = options.out ? formatReport(report, formatForFile(options.out, format)) : undefined;
+  const stdoutText = formatReport(report, format, formatOptions);
+  const fileText = options.out
+    ? formatReport(report, formatForFile(options.out, format), formatOptions)
+    : undefined;
   process.stdout.write(stdoutText);
   if (options.out && fileText !== undefined) await writeFile(options.out, fileText);
   return exitStatus(report, options.failOn);

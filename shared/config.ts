@@ -159,6 +159,10 @@ const functionEnvSchema = z.object({
     .string()
     .regex(/^[1-9]\d*$/, 'a positive whole number')
     .optional(),
+  IMAGEGW_CALLER_BUDGET: z
+    .string()
+    .regex(/^[1-9]\d{0,5}$/, 'a positive whole number (audits per caller per 10 minutes)')
+    .optional(),
   IMAGEGW_WORKER_FUNCTION: z.string().optional(),
   IMAGEGW_WORKER_SERVICE: z.string().optional(),
   IMAGEGW_WORKER_QUALIFIER: z.string().optional(),
@@ -188,6 +192,8 @@ export interface FunctionConfig {
   state: StateLocation;
   apiTokens: string[];
   concurrency: number;
+  /** On-demand audits (`/audit`, chat) one caller may start per 10 minutes. */
+  callerBudget: number;
   /** Set when IMAGEGW_WORKER_FUNCTION is: runs listing more than `shardSize` clusters fan out. */
   fanOut?: FanOutConfig;
 }
@@ -245,6 +251,7 @@ export function functionConfig(env: Env, fcRegion?: string): FunctionConfig {
     concurrency: vars.IMAGEGW_CONCURRENCY ? Number(vars.IMAGEGW_CONCURRENCY) : 4,
     ...(vars.IMAGEGW_CHANNELS_FILE?.trim() ? { channelsFile: vars.IMAGEGW_CHANNELS_FILE.trim() } : {}),
     state: stateLocation(vars, fcRegion),
+    callerBudget: vars.IMAGEGW_CALLER_BUDGET ? Number(vars.IMAGEGW_CALLER_BUDGET) : 10,
     ...fanOutConfig(vars),
     qps: vars.IMAGEGW_QPS ? Number(vars.IMAGEGW_QPS) : 10,
   };

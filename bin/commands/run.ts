@@ -16,8 +16,11 @@ import { notifyAndRecord } from '../../shared/notify/notify-report';
 import { createRegionPacer, DEFAULT_QPS } from '../../shared/pace/region-pacer';
 import { baselinePolicy, loadPolicyFile } from '../../shared/policy/load';
 import type { Policy } from '../../shared/policy/policy';
+import { readRunHistory } from '../../shared/report/history';
+import type { FormatOptions } from '../../shared/report/index';
 import { FileStateStore } from '../../shared/state/file-store';
-import { checkOutPath, emitReport, type ReportOptions, UsageError } from '../output';
+import type { StateStore } from '../../shared/state/store';
+import { checkOutPath, emitReport, type ReportOptions, UsageError, writesFormat } from '../output';
 import { progressReporter } from '../progress';
 
 /** Where `run --notify` remembers what it told each channel, unless --state or IMAGEGW_STATE_DIR says. */
@@ -116,17 +119,34 @@ export function auditFleet(
   });
 }
 
+/** The html page's trend: the runs recorded in the state store; a store that cannot be read costs only the trend. */
+async function historyFor(store: StateStore): Promise<FormatOptions> {
+  try {
+    return { history: await readRunHistory(store) };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(
+      `imagegw-audit: run history not read (${reason}); the page's trend shows this run only\n`,
+    );
+    return {};
+  }
+}
+
 export async function runCommand(options: RunOptions, env: Env): Promise<number> {
   checkOutPath(options.out);
   const inputs = await resolveRunInputs(options, env);
   const audited = await auditFleet(inputs, options, 'run', progressReporter());
-  const report = inputs.notify
-    ? await notifyAndRecord(
-        audited,
-        { channelsFile: inputs.notify.channelsFile, store: new FileStateStore(inputs.notify.stateDir), env },
-        // A bound for the CLI too: what is not delivered in 10 minutes waits for the next run.
-        { dryRun: inputs.notify.dryRun, deadline: Date.now() + 10 * 60 * 1000 },
-      )
-    : audited;
-  return emitReport(report, options);
+  const store = inputs.notify ? new FileStateStore(inputs.notify.stateDir) : undefined;
+  const report =
+    inputs.notify && store
+      ? await notifyAndRecord(
+          audited,
+          { channelsFile: inputs.notify.channelsFile, store, env },
+          // A bound for the CLI too: what is not delivered in 10 minutes waits for the next run.
+          { dryRun: inputs.notify.dryRun, deadline: Date.now() + 10 * 60 * 1000 },
+        )
+      : audited;
+  // Only a state store in use has a history; read it only for the page that shows it.
+  const formatOptions = store && writesFormat(options, 'html') ? await historyFor(store) : {};
+  return emitReport(report, options, formatOptions);
 }

@@ -5,6 +5,7 @@ import type { Credentials, Env } from '../config';
 import { notifyAndRecord } from '../notify/notify-report';
 import { type DeliveryResult, postRunSummary, runSummaryPayload } from '../notify/summary-webhook';
 import { redactSecrets } from '../redact';
+import { recordRun } from '../report/latest';
 import { openStateStore } from '../state/open-store';
 import type { AuditService } from './audit-service';
 
@@ -31,6 +32,15 @@ export async function deliverRun(
   invocation: { requestId: string; credentials: Credentials; startedMs: number; timeoutSeconds?: number },
 ): Promise<Record<string, unknown>> {
   const timeoutMs = (invocation.timeoutSeconds ?? 60) * 1000;
+  const store = await openStateStore(audit.config.state, invocation.credentials);
+  let recordError: string | undefined;
+  try {
+    await recordRun(store, report);
+  } catch (error) {
+    // The page's data is lost for this run, the run itself is not: digests and the summary still go out.
+    recordError = redactSecrets(error instanceof Error ? error.message : String(error));
+    console.error(`[${invocation.requestId}] run ${report.runId}: recording the run: ${recordError}`);
+  }
   let notified = report;
   let notifyError: string | undefined;
   if (audit.config.channelsFile) {
@@ -39,7 +49,7 @@ export async function deliverRun(
         report,
         {
           channelsFile: resolve(deps.baseDir, audit.config.channelsFile),
-          store: await openStateStore(audit.config.state, invocation.credentials),
+          store,
           env: deps.env,
         },
         {
@@ -65,6 +75,7 @@ export async function deliverRun(
     ...runSummaryPayload(notified),
     ...(notified.notifications ? { notifications: notified.notifications } : {}),
     ...(notifyError ? { notificationError: notifyError } : {}),
+    ...(recordError ? { recordError } : {}),
     ...(delivery ? { delivery } : {}),
   };
 }

@@ -73,6 +73,8 @@ beforeAll(async () => {
     IMAGEGW_ENDPOINT: emulator.endpoints['cn-hangzhou'] ?? '',
     IMAGEGW_POLICY_FILE: policyFile,
     IMAGEGW_API_TOKENS: 'paths-token',
+    // On-demand runs take a lease and spend a caller budget in the state store: a fresh one per run.
+    IMAGEGW_STATE_DIR: mkdtempSync(join(tmpdir(), 'audit-api-state-')),
   };
 });
 

@@ -1,4 +1,6 @@
+import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/audit-api/index';
@@ -29,6 +31,8 @@ beforeAll(async () => {
     IMAGEGW_ENDPOINT: emulator.endpoints['cn-hangzhou'] ?? '',
     IMAGEGW_POLICY_FILE: join(REPO, 'examples', 'policy.yaml'),
     IMAGEGW_API_TOKENS: `old-token-being-rotated,${TOKEN}`,
+    // On-demand runs take a lease and spend a caller budget in the state store: a fresh one per run.
+    IMAGEGW_STATE_DIR: mkdtempSync(join(tmpdir(), 'audit-api-state-')),
   };
 });
 

@@ -10,6 +10,11 @@
  *   WeCom     POST /cgi-bin/webhook/send?key=…
  *   Slack     POST /services/:team/:bot/:secret
  *   Standard  POST /hooks/:id
+ *
+ * and the reply targets of inbound commands (replies.ts):
+ *
+ *   Slack     POST /commands/:team/:id/:token            (response_url)
+ *   DingTalk  POST /robot/sendBySession?session=…        (sessionWebhook)
  */
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +25,7 @@ import { FaultBook } from './faults';
 import { handleFeishu } from './feishu';
 import type { AnyHook, Outcome, Reply, RequestContext } from './hooks';
 import { textReply } from './hooks';
+import { ReplyBook, type ResolvedReply } from './replies';
 import { handleSlack } from './slack';
 import type {
   ChatChannel,
@@ -28,11 +34,13 @@ import type {
   ChatFault,
   ChatHook,
   ChatVerdict,
+  DingTalkSessionOptions,
   DingtalkHookOptions,
   FeishuHookOptions,
   HookSettingsPatch,
   RecordedChatRequest,
   SlackHookOptions,
+  SlackResponseUrlOptions,
   SlowFault,
   StatusFault,
   WebhookHookOptions,
@@ -148,6 +156,7 @@ export async function startChatEmulator(options: ChatEmulatorOptions = {}): Prom
   let closed = false;
   let port = 0;
   let baseUrl = '';
+  const replies = new ReplyBook(() => clock.now() + offsetMs);
 
   const later = (ms: number, fn: () => void): NodeJS.Timeout => {
     const timer = setTimeout(() => {
@@ -221,8 +230,14 @@ export async function startChatEmulator(options: ChatEmulatorOptions = {}): Prom
     if (rawBody === undefined) return;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const query = url.searchParams;
-    const { channel, token } = route(url.pathname, query);
-    const hook = channel !== null && token !== undefined ? byToken.get(`${channel}:${token}`) : undefined;
+    const routed = route(url.pathname, query);
+    const replyTarget: ResolvedReply | undefined =
+      routed.channel === null ? replies.resolve(url.pathname, query) : undefined;
+    const channel = replyTarget?.channel ?? routed.channel;
+    const token = routed.token;
+    const hook =
+      routed.channel !== null && token !== undefined ? byToken.get(`${routed.channel}:${token}`) : undefined;
+    const targetId = replyTarget ? replyTarget.id : (hook?.id ?? null);
     const ctx: RequestContext = {
       now: at + offsetMs,
       query,
@@ -238,7 +253,7 @@ export async function startChatEmulator(options: ChatEmulatorOptions = {}): Prom
       requests.push({
         seq,
         channel,
-        hookId: hook?.id ?? null,
+        hookId: targetId,
         method: req.method ?? '',
         path: url.pathname,
         query: Object.fromEntries([...new Set(query.keys())].map((k) => [k, query.get(k) ?? ''])),
@@ -267,9 +282,10 @@ export async function startChatEmulator(options: ChatEmulatorOptions = {}): Prom
       return;
     }
 
-    const fault: ChatFault | undefined = hook ? faults.take(hook.id) : undefined;
-    if (!fault || !hook) {
-      const outcome = process(channel, ctx, token, hook);
+    const run = (): Outcome => (replyTarget ? replyTarget.handle(ctx) : process(channel, ctx, token, hook));
+    const fault: ChatFault | undefined = targetId !== null ? faults.take(targetId) : undefined;
+    if (!fault) {
+      const outcome = run();
       record(verdictOf(outcome));
       send(res, outcome.reply);
       return;
@@ -288,14 +304,19 @@ export async function startChatEmulator(options: ChatEmulatorOptions = {}): Prom
         return;
       }
       case 'business': {
-        const outcome = businessOutcome(hook, ctx, fault.code, fault.msg ?? 'injected error');
+        const msg = fault.msg ?? 'injected error';
+        const outcome = replyTarget
+          ? replyTarget.business(fault.code, msg)
+          : hook
+            ? businessOutcome(hook, ctx, fault.code, msg)
+            : run();
         record({ ...verdictOf(outcome), fault: 'business' });
         send(res, outcome.reply);
         return;
       }
       case 'slow': {
         if (fault.recordAnyway) {
-          const outcome = process(channel, ctx, token, hook);
+          const outcome = run();
           record({ ...verdictOf(outcome), fault: 'slow' });
           hold(res, outcome.reply, fault);
         } else {
@@ -312,7 +333,7 @@ export async function startChatEmulator(options: ChatEmulatorOptions = {}): Prom
       }
       default: {
         const phase = fault.phase ?? 'before-response';
-        const delivered = fault.recordAnyway ? process(channel, ctx, token, hook).delivered : false;
+        const delivered = fault.recordAnyway ? run().delivered : false;
         record({
           status: phase === 'after-headers' ? 200 : 0,
           code: 'reset',
@@ -378,6 +399,11 @@ export async function startChatEmulator(options: ChatEmulatorOptions = {}): Prom
     };
   }
 
+  function replyRequests(id: string, kind: 'slack' | 'dingtalk') {
+    replies.accepted(id, kind);
+    return requests.filter((r) => r.hookId === id);
+  }
+
   function hookOf(hookId: string): AnyHook {
     const hook = hooks.get(hookId);
     if (!hook) throw new Error(`chat emulator: unknown hook ${hookId}`);
@@ -435,6 +461,24 @@ export async function startChatEmulator(options: ChatEmulatorOptions = {}): Prom
         ...base('webhook', token, `${baseUrl}/hooks/${token}`),
       });
     },
+    addSlackResponseUrl(opts: SlackResponseUrlOptions = {}) {
+      return replies.addSlackResponseUrl(baseUrl, opts);
+    },
+    slackResponses(id: string) {
+      return replies.accepted(id, 'slack');
+    },
+    slackResponseRequests(id: string) {
+      return replyRequests(id, 'slack');
+    },
+    addDingTalkSession(opts: DingTalkSessionOptions = {}) {
+      return replies.addDingTalkSession(baseUrl, opts);
+    },
+    dingTalkSessionMessages(id: string) {
+      return replies.accepted(id, 'dingtalk');
+    },
+    dingTalkSessionRequests(id: string) {
+      return replyRequests(id, 'dingtalk');
+    },
     configure(hookId: string, patch: HookSettingsPatch) {
       const hook = hookOf(hookId);
       Object.assign(hook.options, patch);
@@ -452,7 +496,7 @@ export async function startChatEmulator(options: ChatEmulatorOptions = {}): Prom
       return requests.filter((r) => r.hookId === hookId);
     },
     fault(hookId: string, fault: ChatFault) {
-      hookOf(hookId);
+      if (!replies.has(hookId)) hookOf(hookId);
       faults.add(hookId, fault);
     },
     clearFaults(hookId?: string) {

@@ -164,6 +164,46 @@ export interface ChatHook {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Reply targets of inbound commands (§9.3, §10.5): see replies.ts
+// ---------------------------------------------------------------------------------------------------
+
+/** A reply URL handed to our function inside an inbound command. */
+export interface ReplyTarget {
+  /** `slack-response-1`, `dingtalk-session-1`, …: for the accessors and `fault`. */
+  id: string;
+  /** The full URL to put in `response_url` / `sessionWebhook`. */
+  url: string;
+}
+
+export interface SlackResponseUrlOptions {
+  /** Accepted posts allowed. Default 5 [DOC]. */
+  maxUses?: number | undefined;
+  /** Lifetime from creation, emulator clock. Default 1 800 000 ms (30 min) [DOC]. */
+  ttlMs?: number | undefined;
+  /** [UNCONFIRMED] Status once used up or expired (and for unknown URLs). Default 404. */
+  expiredStatus?: number | undefined;
+  /** [UNCONFIRMED] Body with `expiredStatus`. Default `expired_url`. */
+  expiredBody?: string | undefined;
+  /** [SEEN] Body of an accepted post. Default `ok` (set `{"ok":true}` for the other reading). */
+  successBody?: string | undefined;
+  /** Team id in the URL path (`/commands/<team>/…`). Default random `T…`. */
+  team?: string | undefined;
+}
+
+export interface DingTalkSessionOptions {
+  /** Expiry (ms, emulator clock), i.e. the `sessionWebhookExpiredTime` you hand out. Default now + 90 min. */
+  expiresAt?: number | undefined;
+  /** [UNCONFIRMED] errcode after expiry (and for unknown sessions). Default 300001 [SEEN]. */
+  expiredCode?: number | undefined;
+  /** Default `session 不存在` [SEEN]. */
+  expiredMsg?: string | undefined;
+  /** Accepted `msgtype` values. Default `['text', 'markdown', 'actionCard']`. */
+  msgTypes?: readonly string[] | undefined;
+  /** Default 20 000 raw body bytes → 460101. */
+  maxBodyBytes?: number | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Faults (§12.3)
 // ---------------------------------------------------------------------------------------------------
 
@@ -245,7 +285,7 @@ export interface RecordedChatRequest {
   seq: number;
   /** `null` for paths that belong to no channel. */
   channel: ChatChannel | null;
-  /** `null` when the token/key/path matched no (live) hook. */
+  /** `null` when the token/key/path matched no (live) hook or reply target. */
   hookId: string | null;
   method: string;
   /** Path without the query. */
@@ -274,6 +314,24 @@ export interface ChatEmulator {
   addWecom(options?: WecomHookOptions): ChatHook;
   addSlack(options?: SlackHookOptions): ChatHook;
   addWebhook(options: WebhookHookOptions): ChatHook;
+  /**
+   * A Slack `response_url` capture (`/commands/:team/:id/:token`): JSON posts, at most `maxUses`
+   * accepted within `ttlMs` of creation, then `expiredStatus` / `expiredBody`.
+   */
+  addSlackResponseUrl(options?: SlackResponseUrlOptions): ReplyTarget;
+  /** Accepted `response_url` bodies (parsed JSON), in order. */
+  slackResponses(id: string): unknown[];
+  /** Every request to that `response_url` (accepted or not), in order. */
+  slackResponseRequests(id: string): RecordedChatRequest[];
+  /**
+   * A DingTalk `sessionWebhook` (`/robot/sendBySession?session=…`): robot messages of §3.4 until
+   * `expiresAt`, then an errcode (default 300001). Answers always HTTP 200 with `errcode` JSON.
+   */
+  addDingTalkSession(options?: DingTalkSessionOptions): ReplyTarget;
+  /** Accepted session messages (parsed JSON), in order. */
+  dingTalkSessionMessages(id: string): unknown[];
+  /** Every request to that session (accepted or not), in order. */
+  dingTalkSessionRequests(id: string): RecordedChatRequest[];
   /** Changes settings of a hook (e.g. rotate `secrets`, switch `throttleMode`). */
   configure(hookId: string, patch: HookSettingsPatch): void;
   /** Removes the hook: its URL now gets the channel's unknown-token answer (robot removed, URL revoked). */
@@ -282,7 +340,7 @@ export interface ChatEmulator {
   delivered(hookId: string): unknown[];
   /** The recorded requests for one hook. */
   requestsFor(hookId: string): RecordedChatRequest[];
-  /** Adds a fault to the hook's script; faults are tried in the order added. */
+  /** Adds a fault to the script of a hook or reply target; faults are tried in the order added. */
   fault(hookId: string, fault: ChatFault): void;
   /** Drops the faults of one hook, or of every hook. */
   clearFaults(hookId?: string): void;

@@ -1,0 +1,44 @@
+/**
+ * A chat command's audit, run as an asynchronous invocation of the same function: the route
+ * acknowledges within the chat service's deadline and hands this event to FC, whose invocation
+ * then has the function's whole time budget.
+ */
+import { z } from 'zod';
+import { CLUSTER_ID } from './commands';
+
+export const CHAT_JOB_KIND = 'imagegw-audit.chat-job';
+
+export const chatJobSchema = z
+  .object({
+    kind: z.literal(CHAT_JOB_KIND),
+    runId: z.string().min(1).max(100),
+    clusterId: z.string().regex(CLUSTER_ID).optional(),
+    caller: z.string().min(1).max(200),
+    reply: z
+      .object({
+        service: z.enum(['slack', 'dingtalk']),
+        url: z.string().url().max(2000),
+        expiresAt: z.number().int().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type ChatJob = z.infer<typeof chatJobSchema>;
+
+/** The event is a chat job (not an HTTP trigger event): FC builds HTTP events, so no caller can forge this shape over HTTP. */
+export function asChatJob(event: unknown): ChatJob | undefined {
+  if (!Buffer.isBuffer(event)) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(event.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof json !== 'object' || json === null || (json as { kind?: unknown }).kind !== CHAT_JOB_KIND)
+    return undefined;
+  const parsed = chatJobSchema.safeParse(json);
+  if (!parsed.success)
+    throw new Error(`chat job: ${parsed.error.issues[0]?.path.join('.') || 'event'}: invalid`);
+  return parsed.data;
+}
