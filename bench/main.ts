@@ -133,6 +133,13 @@ function coldStartChecks(coldStart: Section<ColdStartResult>): Check[] {
         target: `< ${TARGETS.importMs} ms`,
         pass: bundle.importMs < TARGETS.importMs,
       },
+      {
+        metric: `coldStart ${bundle.name} firstCallMs`,
+        value: `${num(bundle.firstCallMs, 1)} ms`,
+        baseline: 'the deferred handler load',
+        target: '-',
+        pass: undefined,
+      },
     ];
   });
 }

@@ -98,6 +98,21 @@ describe('s.yaml', () => {
     },
   );
 
+  it('lets the HTTP trigger take the chat routes POSTs, and configures the chat secrets from the environment', () => {
+    const api = resolveVariables(sYaml.resources['audit-api']?.props) as Record<string, unknown>;
+    const [trigger] = api.triggers as { triggerConfig: { methods: string[]; authType: string } }[];
+    expect(trigger?.triggerConfig.methods).toEqual(expect.arrayContaining(['GET', 'POST']));
+    const variables = api.environmentVariables as Record<string, string>;
+    for (const name of [
+      'IMAGEGW_API_TOKENS',
+      'SLACK_SIGNING_SECRET',
+      'DINGTALK_APP_SECRET',
+      'IMAGEGW_STATE_OSS_BUCKET',
+    ]) {
+      expect(variables[name]).toBe(`value-of-${name}`);
+    }
+  });
+
   it('points the scheduled function at the worker it deploys, which FC retries and the timer does not', () => {
     const scheduled = resolveVariables(sYaml.resources['scheduled-audit']?.props) as Record<string, unknown>;
     const worker = resolveVariables(sYaml.resources['audit-worker']?.props) as Record<string, unknown>;

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/audit-api/index';
 import type { FcContext } from '../../shared/fc/events';
+import { recordRun } from '../../shared/report/latest';
 import { FileStateStore } from '../../shared/state/file-store';
 import { acquireLease } from '../../shared/state/lease';
 import { dingTalkOutgoing, recaseHeaders, slackCommand } from '../emulator/chat/inbound';
@@ -116,6 +117,26 @@ describe('access to /audit and /report', () => {
       (await handler(httpEvent({ path: '/audit', query: { format: 'pdf' }, headers: bearer }), context()))
         .statusCode,
     ).toBe(400);
+  });
+
+  it('serves /report from the latest recorded run with its trend, and audits afresh with ?fresh=1', async () => {
+    const local = freshEnv();
+    const store = new FileStateStore(local.IMAGEGW_STATE_DIR ?? '');
+    const handler = createHandler({ env: local });
+    const first = JSON.parse((await handler(httpEvent({ path: '/audit', headers: bearer }), context())).body);
+    for (const [index, runId] of ['2026-11-01T02:30:00Z-aaaa', '2026-11-02T02:30:00Z-bbbb'].entries()) {
+      await recordRun(store, { ...first, runId, finishedAt: `2026-11-0${index + 1}T02:31:00.000Z` });
+    }
+    const page = await handler(httpEvent({ path: '/report', headers: bearer }), context());
+    expect(page.body).toContain('2026-11-02T02:30:00Z-bbbb');
+    expect(page.body).toContain('2026-11-01T02:30:00Z-aaaa');
+    const before = ehpc.requests.length;
+    const fresh = await handler(
+      httpEvent({ path: '/report', query: { fresh: '1' }, headers: bearer }),
+      context(),
+    );
+    expect(fresh.statusCode).toBe(200);
+    expect(ehpc.requests.length).toBeGreaterThan(before);
   });
 
   it('answers 409 with the running run id while another on-demand audit holds the lease, and 429 past the caller budget', async () => {
