@@ -11,7 +11,7 @@ import { realClock } from '../../shared/clock';
 import { tryAssemble } from '../../shared/fanout/assemble';
 import { parseShardEvent, runShard } from '../../shared/fanout/worker';
 import { type HandlerDeps, lazyAuditService, readDeadline } from '../../shared/fc/audit-service';
-import { type DeliveryDeps, deliverRun } from '../../shared/fc/deliver-run';
+import { type DeliveryDeps, deliverRun, deliveryDeps } from '../../shared/fc/deliver-run';
 import { credentialsFromContext, type FcContext } from '../../shared/fc/events';
 import { progressLogger } from '../../shared/fc/progress-log';
 import { openStateStore } from '../../shared/state/open-store';
@@ -21,12 +21,7 @@ export type AuditWorkerDeps = HandlerDeps & Omit<DeliveryDeps, 'env' | 'baseDir'
 export function createHandler(deps: AuditWorkerDeps) {
   const baseDir = deps.baseDir ?? __dirname;
   const getService = lazyAuditService({ ...deps, baseDir });
-  const delivery: DeliveryDeps = {
-    env: deps.env,
-    baseDir,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    ...(deps.notifyClock ? { notifyClock: deps.notifyClock } : {}),
-  };
+  const delivery = deliveryDeps(deps, baseDir);
 
   return async (event: Buffer, context: FcContext) => {
     const startedMs = (deps.notifyClock ?? realClock).now();

@@ -8,7 +8,7 @@ import { realClock } from '../../shared/clock';
 import { fanOut } from '../../shared/fanout/coordinator';
 import { recoverAbandonedRuns } from '../../shared/fanout/recover';
 import { type HandlerDeps, lazyAuditService, readDeadline } from '../../shared/fc/audit-service';
-import { type DeliveryDeps, deliverRun } from '../../shared/fc/deliver-run';
+import { type DeliveryDeps, deliverRun, deliveryDeps } from '../../shared/fc/deliver-run';
 import { credentialsFromContext, type FcContext, parseTimerEvent } from '../../shared/fc/events';
 import { type AsyncInvoker, loadFc2Invoker, type WorkerAddress } from '../../shared/fc/invoker';
 import { progressLogger } from '../../shared/fc/progress-log';
@@ -24,12 +24,7 @@ export type ScheduledAuditDeps = HandlerDeps &
 export function createHandler(deps: ScheduledAuditDeps) {
   const baseDir = deps.baseDir ?? __dirname;
   const getService = lazyAuditService({ ...deps, baseDir });
-  const delivery: DeliveryDeps = {
-    env: deps.env,
-    baseDir,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    ...(deps.notifyClock ? { notifyClock: deps.notifyClock } : {}),
-  };
+  const delivery = deliveryDeps(deps, baseDir);
 
   return async (event: Buffer, context: FcContext) => {
     // The function's whole time budget starts now, before the audit, not after it.

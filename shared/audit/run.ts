@@ -60,6 +60,17 @@ export interface AuditTarget {
   name?: string;
 }
 
+/** The result of a cluster that was not read, and why (`NotEvaluated`, `WorkerLost`, ...). */
+export function unreadResult(target: AuditTarget, code: string, message: string): ClusterResult {
+  return {
+    clusterId: target.clusterId,
+    region: target.region,
+    ...(target.name ? { name: target.name } : {}),
+    status: 'error',
+    error: { code, message },
+  };
+}
+
 /**
  * Several regional endpoints may list the same cluster (the API's scope is ambiguous): keep one
  * record per id, preferring the one listed by its own region's endpoint.
@@ -223,7 +234,7 @@ export async function auditTargets(
     // (incomplete) still ends in time to report and notify.
     if (pastDeadline()) {
       notReached += 1;
-      return { ...base, status: 'error', error: NOT_EVALUATED };
+      return unreadResult(target, NOT_EVALUATED.code, NOT_EVALUATED.message);
     }
     try {
       const response = await options.reader.describeImageGatewayConfig({ clusterId, region });
@@ -241,7 +252,7 @@ export async function auditTargets(
       if (pastDeadline() || stoppedByPace) {
         // Cut short by the deadline (the pace or a retry would have run past it): not evaluated.
         notReached += 1;
-        return { ...base, status: 'error', error: NOT_EVALUATED };
+        return unreadResult(target, NOT_EVALUATED.code, NOT_EVALUATED.message);
       }
       return { ...base, status: 'error', error: toClusterError(error) };
     }

@@ -1,5 +1,5 @@
 import { buildReport } from '../audit/report';
-import { type AuditTarget, notReachedReason } from '../audit/run';
+import { notReachedReason, unreadResult } from '../audit/run';
 import type { ClusterResult, Finding, Report } from '../audit/types';
 import { waiverNotices } from '../audit/waivers';
 import type { Policy } from '../policy/policy';
@@ -47,7 +47,15 @@ export async function tryAssemble(
     const record = done.has(shard) ? await readShard(store, runId, shard) : undefined;
     if (!record) {
       if (missing === 'wait') throw new Error(`run ${runId}: shard ${shard} was listed but cannot be read`);
-      clusters.push(...(manifest.shards[shard] ?? []).map(lostResult));
+      clusters.push(
+        ...(manifest.shards[shard] ?? []).map((target) =>
+          unreadResult(
+            target,
+            'WorkerLost',
+            'not read: the worker for its shard never finished (Function Compute gave up retrying it)',
+          ),
+        ),
+      );
       continue;
     }
     clusters.push(...record.result.clusters);
@@ -72,17 +80,4 @@ export async function tryAssemble(
   });
   await saveReport(store, report);
   return report;
-}
-
-function lostResult(target: AuditTarget): ClusterResult {
-  return {
-    clusterId: target.clusterId,
-    region: target.region,
-    ...(target.name ? { name: target.name } : {}),
-    status: 'error',
-    error: {
-      code: 'WorkerLost',
-      message: 'not read: the worker for its shard never finished (Function Compute gave up retrying it)',
-    },
-  };
 }

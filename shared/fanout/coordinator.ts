@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
-import type { AuditTarget, FleetListing } from '../audit/run';
-import type { ClusterResult, Report, RunMode } from '../audit/types';
+import { type FleetListing, unreadResult } from '../audit/run';
+import type { Report, RunMode } from '../audit/types';
 import type { AsyncInvoker } from '../fc/invoker';
 import type { Policy } from '../policy/policy';
 import { redactSecrets } from '../redact';
@@ -90,7 +90,13 @@ export async function fanOut(request: FanOutRequest): Promise<FanOut> {
             shard,
             by: request.by,
             result: {
-              clusters: targets.map((target) => notInvokedResult(target, message)),
+              clusters: targets.map((target) =>
+                unreadResult(
+                  target,
+                  'WorkerNotInvoked',
+                  `not read: its shard could not be handed to a worker: ${message}`,
+                ),
+              ),
               findings: [],
               notReached: 0,
             },
@@ -110,17 +116,4 @@ export async function fanOut(request: FanOutRequest): Promise<FanOut> {
   // The workers may all have finished before these shards were recorded: then nobody else will assemble.
   const report = await tryAssemble(request.store, request.runId, request.by, request.policy, request.now());
   return report ? { summary, report } : { summary };
-}
-
-function notInvokedResult(target: AuditTarget, reason: string): ClusterResult {
-  return {
-    clusterId: target.clusterId,
-    region: target.region,
-    ...(target.name ? { name: target.name } : {}),
-    status: 'error',
-    error: {
-      code: 'WorkerNotInvoked',
-      message: `not read: its shard could not be handed to a worker: ${reason}`,
-    },
-  };
 }

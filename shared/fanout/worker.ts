@@ -1,5 +1,4 @@
-import type { AuditTarget, TargetsAudit } from '../audit/run';
-import type { ClusterResult } from '../audit/types';
+import { type AuditTarget, type TargetsAudit, unreadResult } from '../audit/run';
 import { EventError } from '../fc/events';
 import type { Policy } from '../policy/policy';
 import type { StateStore } from '../state/store';
@@ -70,7 +69,13 @@ export async function runShard(
     manifest.policySha256 === deps.policy.sha256
       ? await deps.read(event.targets, new Date(manifest.startedAt))
       : {
-          clusters: event.targets.map((target) => policyChanged(target)),
+          clusters: event.targets.map((target) =>
+            unreadResult(
+              target,
+              'PolicyChanged',
+              "not read: this worker's policy differs from the one the run started with; the next run audits it",
+            ),
+          ),
           findings: [],
           notReached: 0,
         };
@@ -83,18 +88,4 @@ export async function runShard(
   });
   const errors = result.clusters.filter((cluster) => cluster.status === 'error').length;
   return { clusters: result.clusters.length, errors, reused: false };
-}
-
-function policyChanged(target: AuditTarget): ClusterResult {
-  return {
-    clusterId: target.clusterId,
-    region: target.region,
-    ...(target.name ? { name: target.name } : {}),
-    status: 'error',
-    error: {
-      code: 'PolicyChanged',
-      message:
-        "not read: this worker's policy differs from the one the run started with; the next run audits it",
-    },
-  };
 }

@@ -18,6 +18,19 @@ export interface DeliveryDeps {
   notifyClock?: Clock;
 }
 
+/** The delivery settings of a function's handler from its dependencies. */
+export function deliveryDeps(
+  deps: { env: Env; fetch?: typeof fetch; notifyClock?: Clock },
+  baseDir: string,
+): DeliveryDeps {
+  return {
+    env: deps.env,
+    baseDir,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.notifyClock ? { notifyClock: deps.notifyClock } : {}),
+  };
+}
+
 /**
  * What a finished run does before its invocation returns, wherever it finished (the scheduled
  * function, or the worker that assembled a fanned-out run): chat digests (IMAGEGW_CHANNELS_FILE),

@@ -15,15 +15,19 @@ export interface FcContext {
   accountId?: string;
 }
 
-/** Role credentials of this invocation. Never cached across invocations: they expire. */
+/**
+ * Credentials of this invocation. Never cached across invocations: they expire. In FC they are the
+ * role's STS keys (an `STS.` key id), which need their security token; a RAM user's AccessKey
+ * (`imagegw-audit serve`, which passes the CLI's own keys) has none.
+ */
 export function credentialsFromContext(context: FcContext): Credentials {
   const { accessKeyId, accessKeySecret, securityToken } = context.credentials ?? {};
-  if (!accessKeyId || !accessKeySecret || !securityToken) {
+  if (!accessKeyId || !accessKeySecret || (accessKeyId.startsWith('STS.') && !securityToken)) {
     throw new ConfigError(
       'the invocation context has no complete role credentials: attach a RAM role to the function (role in s.yaml)',
     );
   }
-  return { accessKeyId, accessKeySecret, securityToken };
+  return { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) };
 }
 
 function decodeJson(event: unknown, what: string): unknown {
