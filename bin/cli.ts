@@ -18,6 +18,7 @@ import { type CheckOptions, checkCommand } from './commands/check';
 import { demoCommand } from './commands/demo';
 import { policyTestCommand } from './commands/policy-test';
 import { type RunOptions, runCommand } from './commands/run';
+import { DEFAULT_PORT, type ServeOptions, serveCommand } from './commands/serve';
 import { parseNow, reportOptions, UsageError } from './output';
 
 function withReportOptions(command: Command): Command {
@@ -28,6 +29,29 @@ function withReportOptions(command: Command): Command {
 const positiveInt = (name: string) => (value: string) => {
   if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`${name}: "${value}" is not a positive whole number`);
   return Number(value);
+};
+
+const portNumber = (name: string) => (value: string) => {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
+    throw new UsageError(`${name}: "${value}" is not a port number (0 to 65535; 0 picks a free port)`);
+  return Number(value);
+};
+
+/** Options `run` and `serve` share: where the fleet is, how fast to read it, where state is kept. */
+const fleetOptions = {
+  regions: () =>
+    new Option('--regions <list>', 'regions to audit, comma-separated (default: ALIBABA_CLOUD_REGION_ID)'),
+  endpoint: () =>
+    new Option('--endpoint <url>', 'E-HPC endpoint for every region, or region=URL pairs, comma-separated'),
+  concurrency: () =>
+    new Option('--concurrency <n>', 'gateway reads in flight at once').argParser(
+      positiveInt('--concurrency'),
+    ),
+  qps: () =>
+    new Option('--qps <n>', 'requests per second per region (default 10)').argParser(positiveInt('--qps')),
+  channels: () => new Option('--channels <file>', 'chat channels file (default: IMAGEGW_CHANNELS_FILE)'),
+  state: (what = 'notification state') =>
+    new Option('--state <dir>', `where ${what} is kept (default: IMAGEGW_STATE_DIR, else .imagegw-state)`),
 };
 
 const durationSeconds = (name: string) => (value: string) => {
@@ -63,19 +87,11 @@ function program(setExit: (code: number) => void): Command {
     cli
       .command('run')
       .description('list clusters through the E-HPC API and audit each one')
-      .option('--regions <list>', 'regions to audit, comma-separated (default: ALIBABA_CLOUD_REGION_ID)')
-      .option('--endpoint <url>', 'E-HPC endpoint for every region, or region=URL pairs, comma-separated')
+      .addOption(fleetOptions.regions())
+      .addOption(fleetOptions.endpoint())
       .option('--clusters <ids>', 'audit only these cluster ids, comma-separated')
-      .addOption(
-        new Option('--concurrency <n>', 'gateway reads in flight at once').argParser(
-          positiveInt('--concurrency'),
-        ),
-      )
-      .addOption(
-        new Option('--qps <n>', 'requests per second per region (default 10)').argParser(
-          positiveInt('--qps'),
-        ),
-      )
+      .addOption(fleetOptions.concurrency())
+      .addOption(fleetOptions.qps())
       .addOption(
         new Option(
           '--deadline <duration>',
@@ -84,12 +100,32 @@ function program(setExit: (code: number) => void): Command {
       )
       .option('--notify', 'deliver to the configured chat channels')
       .option('--dry-run', 'render the chat messages, send nothing')
-      .option('--channels <file>', 'chat channels file (default: IMAGEGW_CHANNELS_FILE)')
-      .option(
-        '--state <dir>',
-        'where notification state is kept (default: IMAGEGW_STATE_DIR, else .imagegw-state)',
-      ),
+      .addOption(fleetOptions.channels())
+      .addOption(fleetOptions.state()),
   ).action(async (options: RunOptions) => setExit(await runCommand(options, process.env)));
+
+  cli
+    .command('serve')
+    .description(
+      'serve the audit-api function (GET /audit, GET /report, chat commands) over plain HTTP on this machine, for development and tests',
+    )
+    .addOption(
+      new Option('--port <n>', 'TCP port; 0 picks a free one')
+        .default(DEFAULT_PORT)
+        .argParser(portNumber('--port')),
+    )
+    .option(
+      '--host <address>',
+      'address to listen on (default 127.0.0.1; others are warned about: plain HTTP)',
+    )
+    .addOption(fleetOptions.regions())
+    .addOption(fleetOptions.endpoint())
+    .option('--policy <file>', 'policy file (YAML or JSON); default: the built-in baseline policy')
+    .addOption(fleetOptions.channels())
+    .addOption(fleetOptions.state('state (leases, caller budgets, run history)'))
+    .addOption(fleetOptions.concurrency())
+    .addOption(fleetOptions.qps())
+    .action(async (options: ServeOptions) => setExit(await serveCommand(options, process.env)));
 
   cli
     .command('demo')
