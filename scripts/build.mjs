@@ -28,6 +28,8 @@ if (ownPolicies.length > 1) {
   process.exit(2);
 }
 const policyFile = ownPolicies[0] ?? join(root, 'examples', 'policy.yaml');
+// Its secrets are ${VAR} references resolved at run time, so the file itself can be deployed as is.
+const channelsFile = ['channels.yaml', 'channels.yml'].map((name) => join(root, name)).find(existsSync);
 
 const common = {
   bundle: true,
@@ -96,7 +98,11 @@ await Promise.all(
         build({ ...common, entryPoints: [path], outfile: join(outdir, 'lazy', lazyFileName(path)) }),
       ),
     );
-    if (entry.startsWith(functionsDir)) await copyFile(policyFile, join(outdir, 'policy.yaml'));
+    if (entry.startsWith(functionsDir)) {
+      await copyFile(policyFile, join(outdir, 'policy.yaml'));
+      // The repository's chat channels (docs/notifications.md), for IMAGEGW_CHANNELS_FILE=channels.yaml.
+      if (channelsFile) await copyFile(channelsFile, join(outdir, 'channels.yaml'));
+    }
   }),
 );
 
