@@ -49,3 +49,16 @@ export function redactSecrets(text: string): string {
       ),
   ).replace(/\b(?:STS\.|LTAI)[A-Za-z0-9]{8,}/g, '[redacted-key-id]');
 }
+
+/**
+ * Replaces the given secret values wherever they appear, whatever the pattern-based redaction
+ * recognises: a service may quote a token bare in its message. Values shorter than 4 characters
+ * are left alone (they would blank out ordinary text).
+ */
+export function scrubKnownValues(text: string, values: readonly (string | undefined)[]): string {
+  let clean = text;
+  for (const value of [...values].sort((a, b) => (b?.length ?? 0) - (a?.length ?? 0))) {
+    if (value !== undefined && value.length >= 4) clean = clean.split(value).join('[redacted]');
+  }
+  return clean;
+}

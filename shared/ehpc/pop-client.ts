@@ -9,6 +9,7 @@
  */
 import RPCClient from '@alicloud/pop-core';
 import { checkEndpointUrl } from '../config';
+import { scrubKnownValues } from '../redact';
 import { classifyRejection, type EhpcAction, EhpcApiError, type EhpcCallContext } from './errors';
 import type { ClusterSummary, EhpcReader, GatewayConfigResponse, RegionListing } from './port';
 import { type RetryOptions, retryPolicy, withRetry } from './retry';
@@ -180,7 +181,13 @@ export function createEhpcClient(options: EhpcClientOptions): EhpcReader {
         }
         return parse(body, status);
       },
-      (rejection) => classifyRejection(rejection, context),
+      (rejection) => {
+        const error = classifyRejection(rejection, context);
+        // A gateway message may quote a credential bare, where no pattern would find it.
+        const { accessKeyId, accessKeySecret, securityToken } = credentials;
+        error.message = scrubKnownValues(error.message, [securityToken, accessKeySecret, accessKeyId]);
+        return error;
+      },
     );
   }
 

@@ -19,16 +19,15 @@ function isBigNumber(value: object): value is BigNumberLike {
 }
 
 /**
- * An integer becomes a number only when it is safe (exact); otherwise its exact decimal string, so an
- * id or counter is never silently altered. A fraction becomes the nearest double, as JSON.parse would
- * give, unless it overflows.
+ * A number stays a number, as JSON.parse would give it (the nearest double), so a number where the
+ * API documents text is still seen as a number and flagged (`"RemoteType": 12345678901234567890`
+ * is config.invalid, not a plausible string). Only a value too large for a double becomes its
+ * decimal string, which every numeric reader refuses.
  */
 function fromBigNumber(value: BigNumberLike): number | string {
   const text = value.toFixed();
   const number = Number(text);
-  const isIntegerText = /^-?\d+$/.test(text);
-  if (isIntegerText ? Number.isSafeInteger(number) : Number.isFinite(number)) return number;
-  return text;
+  return Number.isFinite(number) ? number : text;
 }
 
 /**
@@ -53,7 +52,9 @@ export function toPlainJson(value: unknown): unknown {
 }
 
 /** Counts arrive as numbers, or as digit strings (a BigNumber that was not safe, or a lenient server). */
-const count = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(Number);
+const count = z
+  .union([z.number().nonnegative().refine(Number.isInteger, 'a whole number'), z.string().regex(/^\d+$/)])
+  .transform(Number);
 
 /** Every field but Id is optional and loosely typed: unknown values are dropped, not fatal. */
 const optionalText = z

@@ -9,7 +9,7 @@
  */
 import FCClient from '@alicloud/fc2';
 import { backoffDelay, type RetryOptions, retryPolicy } from '../ehpc/retry';
-import { redactSecrets } from '../redact';
+import { redactSecrets, scrubKnownValues } from '../redact';
 import { type AsyncInvoker, InvokeError, type WorkerAddress } from './invoker';
 
 /** Throttling and service-side trouble: FC or the network may accept the same call a moment later. */
@@ -65,12 +65,11 @@ const target = (address: WorkerAddress) =>
 const FC3_API_VERSION = '2023-03-30';
 
 function scrub(text: string, address: WorkerAddress): string {
-  let clean = text;
   const { accessKeyId, accessKeySecret, securityToken } = address.credentials;
-  for (const secret of [securityToken, accessKeySecret, accessKeyId]) {
-    if (secret && secret.length >= 4) clean = clean.split(secret).join('[redacted]');
-  }
-  return redactSecrets(clean).replace(/\s+/g, ' ');
+  return redactSecrets(scrubKnownValues(text, [securityToken, accessKeySecret, accessKeyId])).replace(
+    /\s+/g,
+    ' ',
+  );
 }
 
 export function createFc2Invoker(address: WorkerAddress, retry: RetryOptions = {}): AsyncInvoker {

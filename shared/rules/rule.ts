@@ -32,5 +32,10 @@ export interface Rule {
 /** Renders a config value for a finding: strings as they are, everything else as JSON. */
 export function showValue(value: unknown): string {
   if (value === undefined) return '(missing)';
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  if (typeof value === 'string') return value;
+  // A wrong-typed object or list is described, never quoted: its members may hold a password
+  // (`"MongoDBURI": {"password": ...}`) where no URL masking would look.
+  if (Array.isArray(value)) return `(a list of ${value.length})`;
+  if (typeof value === 'object' && value !== null) return '(an object)';
+  return JSON.stringify(value);
 }

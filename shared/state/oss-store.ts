@@ -1,5 +1,5 @@
 import type OSS from 'ali-oss';
-import { redactSecrets } from '../redact';
+import { redactSecrets, scrubKnownValues } from '../redact';
 import { checkKey, StateError, type StateStore } from './store';
 
 /** Credentials for OSS: a RAM user's AccessKey pair, or STS keys with their security token. */
@@ -170,11 +170,10 @@ export class OssStateStore implements StateStore {
 
   private scrub(text: string): string {
     const { accessKeyId, accessKeySecret, securityToken } = this.options.credentials;
-    let clean = text;
-    for (const secret of [securityToken, accessKeySecret, accessKeyId]) {
-      if (secret !== undefined && secret.length >= 4) clean = clean.split(secret).join('[redacted]');
-    }
-    return redactSecrets(clean).replace(/\s+/g, ' ');
+    return redactSecrets(scrubKnownValues(text, [securityToken, accessKeySecret, accessKeyId])).replace(
+      /\s+/g,
+      ' ',
+    );
   }
 }
 

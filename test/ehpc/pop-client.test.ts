@@ -252,7 +252,7 @@ describe('describeImageGatewayConfig', () => {
     }
   });
 
-  it('keeps an integer above 2^53 as its exact string and a safe 16-digit one as a number', async () => {
+  it('keeps an integer above 2^53 a number (the nearest double, as JSON.parse gives), so a number is never mistaken for text', async () => {
     const em = await start({
       regions: {
         [HZ]: [
@@ -267,7 +267,9 @@ describe('describeImageGatewayConfig', () => {
     });
     const { reader } = clientFor(em);
     const big = await reader.describeImageGatewayConfig({ clusterId: 'big', region: HZ });
-    expect((big.body.Imagegw as Record<string, unknown>).PullUpdateTimeout).toBe('12345678901234567890');
+    expect((big.body.Imagegw as Record<string, unknown>).PullUpdateTimeout).toBe(
+      Number('12345678901234567890'),
+    );
     const safe = await reader.describeImageGatewayConfig({ clusterId: 'safe', region: HZ });
     expect(safe.body.Imagegw).toEqual({
       PullUpdateTimeout: 1234567890123456,
