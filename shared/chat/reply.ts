@@ -4,6 +4,7 @@
  * and never quote the URL: both are credentials of a sort.
  */
 import type { Report } from '../audit/types';
+import { escapeText } from '../notify/render';
 
 export interface ReplyTarget {
   service: 'slack' | 'dingtalk';
@@ -16,16 +17,29 @@ export type ReplyOutcome = { delivered: true } | { delivered: false; error: stri
 
 const MAX_LINES = 12;
 
+/**
+ * Text from the report (finding messages quote the gateway's configuration) is made inert for the
+ * service: one line each (a forged line could pose as a result), and for Slack `&`, `<` and `>`
+ * escaped so `<!channel>` or `<https://evil|renew>` stay text. The same escaping as the digests.
+ */
+function inert(text: string, service: ReplyTarget['service']): string {
+  return escapeText(text, service === 'slack' ? 'slack-mrkdwn' : 'plain');
+}
+
 /** A short account of a run for chat: status, counts, the first findings, what was not read. */
-export function reportReplyText(report: Report, what: string): string {
+export function reportReplyText(report: Report, what: string, service: ReplyTarget['service']): string {
   const { summary } = report;
   const lines = [
     `${what}: ${summary.clusters} cluster(s), ${summary.violating} violating, ${summary.errors} not read, ${summary.findings} open finding(s)${summary.waived ? `, ${summary.waived} waived` : ''} (run ${report.runId}).`,
   ];
-  if (!report.complete) lines.push(`Incomplete: ${report.incompleteReasons.slice(0, 3).join('; ')}`);
+  if (!report.complete) {
+    lines.push(`Incomplete: ${inert(report.incompleteReasons.slice(0, 3).join('; '), service)}`);
+  }
   const open = report.findings.filter((finding) => !finding.waived);
   for (const finding of open.slice(0, MAX_LINES)) {
-    lines.push(`• [${finding.severity}] ${finding.clusterId} ${finding.ruleId}: ${finding.message}`);
+    lines.push(
+      `• [${finding.severity}] ${inert(`${finding.clusterId} ${finding.ruleId}: ${finding.message}`, service)}`,
+    );
   }
   if (open.length > MAX_LINES) lines.push(`… and ${open.length - MAX_LINES} more in the report.`);
   return lines.join('\n');

@@ -29,6 +29,8 @@ export async function tryAssemble(
   now: Date,
   /** `give-up`: a run abandoned by a worker; its missing shards become clusters in error (`WorkerLost`). */
   missing: 'wait' | 'give-up' = 'wait',
+  /** Recovery only: take over a claim whose holder died before saving the report. */
+  takeOver = false,
 ): Promise<Report | undefined> {
   const manifest = await readManifest(store, runId);
   const done = new Set(await finishedShards(store, runId));
@@ -38,7 +40,7 @@ export async function tryAssemble(
   const claim: AssemblyClaim = { by, at: now.toISOString() };
   if (!(await store.create(assembledKey(runId), JSON.stringify(claim)))) {
     const holder = await getJson<AssemblyClaim>(store, assembledKey(runId));
-    if (holder?.by !== by) return undefined;
+    if (holder?.by !== by && !takeOver) return undefined;
   }
   const clusters: ClusterResult[] = [...manifest.listing.unlisted];
   const findings: Finding[] = [];
@@ -78,6 +80,12 @@ export async function tryAssemble(
     incompleteReasons,
     notices: waiverNotices(policy, startedAt),
   });
-  await saveReport(store, report);
-  return report;
+  // Labelled with the policy the run started with: a worker with another policy stored its
+  // clusters as PolicyChanged, so every judged finding is the run's policy's.
+  const labelled: Report = {
+    ...report,
+    policy: { source: manifest.policySource ?? report.policy.source, sha256: manifest.policySha256 },
+  };
+  await saveReport(store, labelled);
+  return labelled;
 }

@@ -61,6 +61,7 @@ export async function fanOut(request: FanOutRequest): Promise<FanOut> {
     mode: request.mode,
     startedAt: request.startedAt.toISOString(),
     policySha256: request.policy.sha256,
+    policySource: request.policy.source,
     shardCount: shards.length,
     shards,
     listing,

@@ -38,11 +38,14 @@ export async function recoverAbandonedRuns(
       continue;
     const age = options.now.getTime() - Date.parse(manifest.startedAt);
     const assembled = runKeys.includes(`${FANOUT_PREFIX}/${dir}/assembled`);
-    if (assembled) {
+    const reported = runKeys.includes(`${FANOUT_PREFIX}/${dir}/report.json`);
+    if (assembled && reported) {
       if (age > FANOUT_RETENTION_MS) for (const key of runKeys) await store.delete(key);
       continue;
     }
     if (age <= ABANDONED_AFTER_MS) continue;
+    // Unassembled (a worker was lost), or claimed by an assembler that died before saving the
+    // report: either way nobody else will report this run.
     const report = await tryAssemble(
       store,
       manifest.runId,
@@ -50,6 +53,7 @@ export async function recoverAbandonedRuns(
       options.policy,
       options.now,
       'give-up',
+      assembled,
     );
     if (report) recovered.push(report);
   }

@@ -20,6 +20,8 @@ export interface RunManifest {
   startedAt: string;
   /** The policy's hash: a worker running another policy refuses the shard rather than mix results. */
   policySha256: string;
+  /** Where that policy came from (optional: manifests written before it was recorded lack it). */
+  policySource?: string;
   shardCount: number;
   /** Each shard's clusters: what a lost shard's results are made of when the run is recovered. */
   shards: AuditTarget[][];
@@ -93,7 +95,7 @@ export const shardEventSchema = z
       .array(
         z
           .object({
-            clusterId: z.string().min(1).max(200),
+            clusterId: z.string().min(1).max(256),
             region: z.string().min(1).max(64),
             name: z.string().max(1000).optional(),
           })
@@ -111,11 +113,17 @@ export interface ShardEvent {
   targets: AuditTarget[];
 }
 
+/** Names are shortened to what the worker accepts: a name is for people, the id is what is read. */
 export function shardEvent(
   runId: string,
   shard: number,
   shardCount: number,
   targets: readonly AuditTarget[],
 ) {
-  return JSON.stringify({ kind: 'imagegw-audit.shard', runId, shard, shardCount, targets });
+  const fitted = targets.map((target) =>
+    target.name !== undefined && target.name.length > 1000
+      ? { ...target, name: target.name.slice(0, 1000) }
+      : target,
+  );
+  return JSON.stringify({ kind: 'imagegw-audit.shard', runId, shard, shardCount, targets: fitted });
 }

@@ -34,8 +34,10 @@ export async function acquireLease(
   if (latest !== undefined) {
     const record = await getJson<LeaseRecord>(store, latest);
     if (record && record.expiresAt > nowMs) {
-      // The same holder (a re-invoked run) may go on: per-part claims keep it from posting twice.
+      // The same holder (a re-invoked run, or a chat job resuming the lease its route took) may go
+      // on, and its lease is renewed for ttlMs from now: it works from now on.
       if (record.holder !== holder) return { acquired: false, holder: record.holder, release: noop };
+      await putJson(store, latest, { holder, expiresAt: Math.max(record.expiresAt, nowMs + ttlMs) });
       return { acquired: true, release: () => putJson(store, latest, { holder, expiresAt: 0 }) };
     }
   }

@@ -271,6 +271,9 @@ describe('fan-out run state', () => {
     // The assembler holds the other policy too; the report says so through its clusters.
     expect(report?.clusters.every((cluster) => cluster.error?.code === 'PolicyChanged')).toBe(true);
     expect(report?.complete).toBe(false);
+    // Labelled with the policy the run started with, not the assembling worker's.
+    expect(report?.policy.sha256).toBe(policy.sha256);
+    expect(otherPolicy.sha256).not.toBe(policy.sha256);
     const stored = await readShard(state, 'run-1', 0);
     expect(stored?.result.clusters).toHaveLength(5);
   });
@@ -316,6 +319,29 @@ it('stores shard records that read back', async () => {
 
 describe('recovering a run a lost worker left unassembled', () => {
   const hours = (count: number) => new Date(NOW.getTime() + count * 3_600_000);
+
+  it('reports a run whose assembler died after claiming it, before saving the report', async () => {
+    const state = store();
+    const { events } = await startRun(state, targets(20), 10);
+    for (const [index, event] of events.entries()) {
+      await runShard(parseShardEvent(Buffer.from(event)), {
+        store: state,
+        policy,
+        read: compliant,
+        by: `w${index}`,
+      });
+    }
+    await state.create(
+      'fanout/run-1/assembled',
+      JSON.stringify({ by: 'dead-assembler', at: NOW.toISOString() }),
+    );
+    const recover = (now: Date) =>
+      recoverAbandonedRuns(state, { policy, now, by: 'next-timer', currentRunId: 'run-2' });
+    expect(await recover(hours(1))).toEqual([]);
+    const [report] = await recover(hours(3));
+    expect(report).toMatchObject({ runId: 'run-1', complete: true, summary: { clusters: 20 } });
+    expect(await recover(hours(4))).toEqual([]);
+  });
 
   it('reports it as incomplete once it is two hours old, its missing shards in error; then prunes it after a week', async () => {
     const state = store();

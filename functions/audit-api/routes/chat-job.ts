@@ -49,7 +49,7 @@ export async function runChatJob(
       url: job.reply.url,
       ...(job.reply.expiresAt ? { expiresAt: job.reply.expiresAt } : {}),
     };
-    const outcome = await postReply(reply, reportReplyText(report, what), {
+    const outcome = await postReply(reply, reportReplyText(report, what, job.reply.service), {
       nowMs: options.nowMs(),
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
