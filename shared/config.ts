@@ -148,7 +148,7 @@ const functionEnvSchema = z.object({
   IMAGEGW_CHANNELS_FILE: z.string().optional(),
   IMAGEGW_QPS: z
     .string()
-    .regex(/^[1-9]\d*$/, 'a positive whole number')
+    .regex(/^[1-9]\d{0,3}$/, 'a whole number from 1 to 9999')
     .optional(),
   IMAGEGW_STATE_DIR: z.string().optional(),
   IMAGEGW_STATE_OSS_BUCKET: z.string().optional(),
@@ -157,7 +157,7 @@ const functionEnvSchema = z.object({
   IMAGEGW_STATE_OSS_ENDPOINT: z.string().optional(),
   IMAGEGW_CONCURRENCY: z
     .string()
-    .regex(/^[1-9]\d*$/, 'a positive whole number')
+    .regex(/^[1-9]\d{0,3}$/, 'a whole number from 1 to 9999')
     .optional(),
   IMAGEGW_CALLER_BUDGET: z
     .string()
@@ -167,6 +167,9 @@ const functionEnvSchema = z.object({
   IMAGEGW_WORKER_SERVICE: z.string().optional(),
   IMAGEGW_WORKER_QUALIFIER: z.string().optional(),
   IMAGEGW_FC_ENDPOINT: z.string().optional(),
+  IMAGEGW_CHAT_ALLOW_LOOPBACK: z
+    .enum(['0', '1'], { error: 'give 1 to allow, 0 or nothing to refuse' })
+    .optional(),
   IMAGEGW_SHARD_SIZE: z
     .string()
     .regex(/^[1-9]\d*$/, 'a positive whole number')
@@ -194,6 +197,10 @@ export interface FunctionConfig {
   concurrency: number;
   /** On-demand audits (`/audit`, chat) one caller may start per 10 minutes. */
   callerBudget: number;
+  /** IMAGEGW_FC_ENDPOINT: the FC API endpoint for invoking the worker or this function (emulators). */
+  fcEndpoint?: string;
+  /** IMAGEGW_CHAT_ALLOW_LOOPBACK=1: chat replies may go to loopback URLs (local emulators, `serve`). */
+  chatAllowLoopback: boolean;
   /** Set when IMAGEGW_WORKER_FUNCTION is: runs listing more than `shardSize` clusters fan out. */
   fanOut?: FanOutConfig;
 }
@@ -252,6 +259,10 @@ export function functionConfig(env: Env, fcRegion?: string): FunctionConfig {
     ...(vars.IMAGEGW_CHANNELS_FILE?.trim() ? { channelsFile: vars.IMAGEGW_CHANNELS_FILE.trim() } : {}),
     state: stateLocation(vars, fcRegion),
     callerBudget: vars.IMAGEGW_CALLER_BUDGET ? Number(vars.IMAGEGW_CALLER_BUDGET) : 10,
+    ...(vars.IMAGEGW_FC_ENDPOINT?.trim()
+      ? { fcEndpoint: checkEndpointUrl(vars.IMAGEGW_FC_ENDPOINT.trim(), 'IMAGEGW_FC_ENDPOINT') }
+      : {}),
+    chatAllowLoopback: vars.IMAGEGW_CHAT_ALLOW_LOOPBACK === '1',
     ...fanOutConfig(vars),
     qps: vars.IMAGEGW_QPS ? Number(vars.IMAGEGW_QPS) : 10,
   };

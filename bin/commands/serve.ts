@@ -16,6 +16,7 @@ import {
   checkEndpointRegions,
   credentialsFromEnv,
   type Env,
+  functionConfig,
   parseEndpoints,
   parseRegions,
 } from '../../shared/config';
@@ -120,7 +121,12 @@ export async function serveSetup(options: ServeOptions, env: Env): Promise<Serve
     IMAGEGW_STATE_DIR: resolve(options.state ?? env.IMAGEGW_STATE_DIR ?? DEFAULT_STATE_DIR),
     IMAGEGW_QPS: String(options.qps ?? DEFAULT_QPS),
     IMAGEGW_CONCURRENCY: String(options.concurrency ?? DEFAULT_CONCURRENCY),
+    // Local development: chat replies may go to the emulators on this machine.
+    IMAGEGW_CHAT_ALLOW_LOOPBACK: '1',
   });
+  // The whole function configuration, checked now (IMAGEGW_CALLER_BUDGET, IMAGEGW_API_TOKENS…):
+  // a bad variable fails the start with its name, not every request with a 500.
+  functionConfig(functionEnv, regions[0]);
   return { env: functionEnv, regions, credentials };
 }
 

@@ -57,8 +57,10 @@ export function createHandler(deps: AuditApiDeps) {
   async function route(request: HttpRequest, context: FcContext): Promise<HttpResponse> {
     const found = ROUTES.get(request.path);
     if (!found) return jsonResponse(404, { error: `no route ${request.path}` });
-    if (!found.methods.includes(request.method))
-      return jsonResponse(405, { error: `${request.method} is not allowed on ${request.path}` });
+    if (!found.methods.includes(request.method)) {
+      const refused = jsonResponse(405, { error: `${request.method} is not allowed on ${request.path}` });
+      return { ...refused, headers: { ...refused.headers, allow: found.methods.join(', ') } };
+    }
     if (request.body.length > MAX_BODY_BYTES)
       return jsonResponse(413, { error: `the body is larger than ${MAX_BODY_BYTES} bytes` });
     if (request.path === '/healthz') return jsonResponse(200, { ok: true });

@@ -53,6 +53,7 @@ export async function dispatchChatJob(
   job: { runId: string; clusterId?: string; caller: string; reply: ReplyTarget },
   context: FcContext,
   env: Env,
+  fcEndpoint: string | undefined,
   credentials: Credentials,
   loadInvoker: InvokerLoader = loadFc2Invoker,
 ): Promise<void> {
@@ -60,8 +61,7 @@ export async function dispatchChatJob(
   if (!functionName || !context.accountId || !context.region) {
     throw new Error('cannot invoke this function again: the context lacks its name, account or region');
   }
-  const endpointText = env.IMAGEGW_FC_ENDPOINT?.trim();
-  const endpoint = endpointText ? checkEndpointUrl(endpointText, 'IMAGEGW_FC_ENDPOINT') : undefined;
+  const endpoint = fcEndpoint;
   const invoker = await loadInvoker({
     accountId: context.accountId,
     region: context.region,

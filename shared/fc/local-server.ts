@@ -97,6 +97,16 @@ export function queryParameters(search: string): Record<string, string> {
 const TEXT_TYPES =
   /^(?:text\/[^;\s]+|application\/(?:json|xml|javascript|x-www-form-urlencoded|[^;\s]+\+(?:json|xml)))\s*(?:;|$)/i;
 
+/** A request target's path for logs: never its query, host or user info. */
+export function logPath(target: string): string {
+  if (target.startsWith('/')) return target.split('?')[0] ?? '/';
+  try {
+    return new URL(target).pathname;
+  } catch {
+    return '(unparsable target)';
+  }
+}
+
 /** The event's `body` and `isBase64Encoded` for these bytes (see the module comment). */
 export function encodeBody(
   body: Buffer,
@@ -243,7 +253,8 @@ export function startLocalServer(options: LocalServerOptions): Promise<LocalServ
     const requestId = newRequestId(startedMs);
     const method = request.method ?? 'GET';
     const target = request.url ?? '/';
-    const shownPath = target.split('?')[0] ?? '/';
+    // The path only: an absolute-form target (`GET http://user:pass@host/x`) carries user info.
+    const shownPath = logPath(target);
     response.on('finish', () => {
       if (accessLog) log(`${method} ${shownPath} ${response.statusCode} ${Date.now() - startedMs}ms`);
     });

@@ -19,8 +19,9 @@ const RUNS = 'runs';
 /** Reads in flight at once: enough to hide an object store's latency, few enough to be polite. */
 const READ_CONCURRENCY = 8;
 
+// A safe integer: a corrupt record like 1e308 must not flatten the trend chart's real bars.
 const isCount = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && value >= 0;
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
 function isCounts(value: unknown): value is Record<string, number> {
   return (
@@ -77,17 +78,14 @@ async function readEntry(store: StateStore, key: string): Promise<RunHistoryEntr
  */
 export async function readRunHistory(store: StateStore, limit = 30): Promise<RunHistoryEntry[]> {
   if (!Number.isInteger(limit) || limit <= 0) return [];
-  const keys = (await store.list(RUNS)).filter((key) => key.endsWith('.json'));
-  const entries: (RunHistoryEntry | undefined)[] = new Array(keys.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < keys.length) {
-      const index = next++;
-      const key = keys[index];
-      if (key !== undefined) entries[index] = await readEntry(store, key);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, keys.length) }, worker));
-  const valid = entries.filter((entry): entry is RunHistoryEntry => entry !== undefined);
+  // Run ids start with their UTC time, so the newest keys come last: read from the end, a batch at
+  // a time, until `limit` good records are in, not the whole history (which is never pruned).
+  const keys = (await store.list(RUNS)).filter((key) => key.endsWith('.json')).sort();
+  const valid: RunHistoryEntry[] = [];
+  for (let end = keys.length; end > 0 && valid.length < limit; end -= READ_CONCURRENCY) {
+    const batch = keys.slice(Math.max(0, end - READ_CONCURRENCY), end);
+    const read = await Promise.all(batch.map((key) => readEntry(store, key)));
+    valid.push(...read.filter((entry): entry is RunHistoryEntry => entry !== undefined));
+  }
   return valid.sort(compareRuns).slice(-limit);
 }

@@ -516,3 +516,12 @@ describe('imagegw-audit serve (built CLI)', () => {
     }
   });
 });
+
+describe('the access log', () => {
+  it('logs the path only, never a query, host or user info', async () => {
+    const { logPath } = await import('../../shared/fc/local-server');
+    expect(logPath('/audit?cluster=x&token=secret')).toBe('/audit');
+    expect(logPath('http://admin:s3cr3tpass@127.0.0.1/healthz?x=1')).toBe('/healthz');
+    expect(logPath('*')).toBe('(unparsable target)');
+  });
+});

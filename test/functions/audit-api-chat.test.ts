@@ -49,10 +49,20 @@ const freshEnv = (extra: Record<string, string> = {}): Record<string, string> =>
 });
 
 beforeAll(async () => {
-  ehpc = await startEhpcEmulator({
-    regions: { 'cn-hangzhou': generateFleet('cn-hangzhou', 5) },
-    credentials: [ROLE],
+  const fleet = generateFleet('cn-hangzhou', 5);
+  // A gateway whose configuration tries to talk to the chat: a mention, a disguised link, a forged line.
+  fleet.push({
+    info: { Id: 'ehpc-hz-Evil0001', RegionId: 'cn-hangzhou' },
+    describe: {
+      RequestId: 'R-evil',
+      Imagegw: {
+        ...(fleet[0]?.describe as { Imagegw: Record<string, unknown> }).Imagegw,
+        DefaultImageLocation:
+          '<!channel> <https://evil.example/renew|Click to renew>\n• [info] ehpc-hz-0001 all.clear: fine',
+      },
+    },
   });
+  ehpc = await startEhpcEmulator({ regions: { 'cn-hangzhou': fleet }, credentials: [ROLE] });
   chat = await startChatEmulator();
   env = {
     IMAGEGW_REGIONS: 'cn-hangzhou',
@@ -60,6 +70,8 @@ beforeAll(async () => {
     IMAGEGW_POLICY_FILE: join(REPO, 'examples', 'policy.yaml'),
     IMAGEGW_API_TOKENS: TOKEN,
     SLACK_SIGNING_SECRET: SLACK_SECRET,
+    // The chat emulator listens on loopback; production refuses loopback reply URLs.
+    IMAGEGW_CHAT_ALLOW_LOOPBACK: '1',
     DINGTALK_APP_SECRET: DINGTALK_SECRET,
   };
   // The function invokes itself for chat jobs: the FC emulator runs the same handler.
@@ -103,7 +115,7 @@ describe('access to /audit and /report', () => {
     const handler = createHandler({ env: freshEnv() });
     const audit = await handler(httpEvent({ path: '/audit', headers: bearer }), context());
     expect(audit.statusCode).toBe(200);
-    expect(JSON.parse(audit.body)).toMatchObject({ summary: { clusters: 5 } });
+    expect(JSON.parse(audit.body)).toMatchObject({ summary: { clusters: 6 } });
     const page = await handler(httpEvent({ path: '/report', headers: bearer }), context());
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
@@ -153,6 +165,30 @@ describe('access to /audit and /report', () => {
     const limited = await handler(httpEvent({ path: '/audit', headers: bearer }), context());
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('audits only configured regions, names the allowed methods on a 405, and asks not to cache reports', async () => {
+    const handler = createHandler({ env: freshEnv() });
+    const before = ehpc.requests.length;
+    for (const region of ['cn-beijing', 'cn-hangzhou,cn-beijing', '', 'zz-qq1']) {
+      const response = await handler(
+        httpEvent({ path: '/audit', query: { region }, headers: bearer }),
+        context(),
+      );
+      expect(response.statusCode, region).toBe(400);
+    }
+    expect(ehpc.requests.length).toBe(before);
+    const wrongMethod = await handler(
+      httpEvent({ path: '/audit', method: 'POST', headers: bearer }),
+      context(),
+    );
+    expect(wrongMethod.headers.allow).toBe('GET');
+    const report = await handler(
+      httpEvent({ path: '/audit', query: { region: 'cn-hangzhou' }, headers: bearer }),
+      context(),
+    );
+    expect(report.statusCode).toBe(200);
+    expect(report.headers['cache-control']).toBe('no-store');
   });
 
   it('answers unknown routes 404, wrong methods 405, big bodies 413 and malformed events 400, each as short JSON', async () => {
@@ -227,6 +263,36 @@ describe('Slack slash commands', () => {
       type: 'Async',
       outcome: 'ok',
     });
+  });
+
+  it('keeps what the gateway configuration says inert in the reply: no mention, no link, no forged line', async () => {
+    const local = freshEnv();
+    setEnv(local);
+    const handler = createHandler({ env: local });
+    const reply = chat.addSlackResponseUrl();
+    await handler(slackEvent({ text: 'audit ehpc-hz-Evil0001', response_url: reply.url }), context());
+    await fcEmulator.idle();
+    const [result] = chat.slackResponses(reply.id) as { text: string }[];
+    expect(result?.text).toContain('ehpc-hz-Evil0001');
+    expect(result?.text).not.toContain('<!channel>');
+    expect(result?.text).not.toContain('<https://evil.example');
+    expect(result?.text).toContain('&lt;!channel&gt;');
+    expect(result?.text.split('\n').some((line) => line.startsWith('• [info] ehpc-hz-0001'))).toBe(false);
+  });
+
+  it('refuses loopback reply URLs unless IMAGEGW_CHAT_ALLOW_LOOPBACK is set, in every spelling', async () => {
+    const { IMAGEGW_CHAT_ALLOW_LOOPBACK: _allow, ...production } = freshEnv();
+    const handler = createHandler({ env: production });
+    for (const url of [
+      'http://127.0.0.1:9/x',
+      'http://127.1:9/x',
+      'http://0x7f000001:9/x',
+      'http://LOCALHOST:9/x',
+      'http://[::1]:9/x',
+    ]) {
+      const response = await handler(slackEvent({ text: 'audit all', response_url: url }), context());
+      expect(response.statusCode, url).toBe(400);
+    }
   });
 
   it('answers help, invalid ids and a foreign response_url without auditing anything', async () => {

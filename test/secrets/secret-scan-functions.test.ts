@@ -284,6 +284,7 @@ describe('audit-api', () => {
       IMAGEGW_STATE_DIR: stateDir,
       IMAGEGW_API_TOKENS: `${PLANTED.apiToken},second-token-value`,
       SLACK_SIGNING_SECRET: PLANTED.slackSigningSecret,
+      IMAGEGW_CHAT_ALLOW_LOOPBACK: '1',
       DINGTALK_APP_SECRET: PLANTED.dingTalkAppSecret,
     };
     fc = await startFcEmulator({

@@ -44,9 +44,18 @@ async function auditNow(
   }
   let regions: string[] | undefined;
   try {
-    regions = request.query.region ? parseRegions(request.query.region, 'region') : undefined;
+    regions = request.query.region === undefined ? undefined : parseRegions(request.query.region, 'region');
   } catch (error) {
     return { refused: jsonResponse(400, { error: (error as Error).message }) };
+  }
+  // Only configured regions: another one would be called on its public endpoint with the role's keys.
+  const unknown = regions?.filter((region) => !audit.config.regions.includes(region)) ?? [];
+  if (unknown.length > 0) {
+    return {
+      refused: jsonResponse(400, {
+        error: `region: ${unknown.join(', ')} not among the configured regions (${audit.config.regions.join(', ')})`,
+      }),
+    };
   }
   const credentials = credentialsFromContext(context);
   const store = await openStateStore(audit.config.state, credentials);
@@ -100,7 +109,7 @@ export async function auditRoute(
   if ('refused' in audited) return audited.refused;
   return {
     statusCode: 200,
-    headers: { 'content-type': CONTENT_TYPES[format] },
+    headers: { 'content-type': CONTENT_TYPES[format], 'cache-control': 'no-store' },
     isBase64Encoded: false,
     body: formatReport(audited.report, format),
   };

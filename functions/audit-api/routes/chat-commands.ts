@@ -64,6 +64,7 @@ export async function answerCommand(
       { runId: started.runId, caller: input.caller, reply: input.reply, ...(clusterId ? { clusterId } : {}) },
       context,
       deps.env,
+      audit.config.fcEndpoint,
       credentials,
       deps.loadInvoker,
     );

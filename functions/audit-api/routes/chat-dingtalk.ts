@@ -61,7 +61,14 @@ export async function dingTalkCommand(
   if (corp && (message.chatbotCorpId !== corp || message.senderCorpId !== corp)) {
     return jsonResponse(403, { error: 'the message is not from this organisation' });
   }
-  if (!replyUrlAllowed(message.sessionWebhook, DINGTALK_REPLY_HOSTS, '/robot/sendBySession')) {
+  if (
+    !replyUrlAllowed(
+      message.sessionWebhook,
+      DINGTALK_REPLY_HOSTS,
+      '/robot/sendBySession',
+      audit.config.chatAllowLoopback,
+    )
+  ) {
     return jsonResponse(400, { error: 'sessionWebhook is not a DingTalk session URL' });
   }
   const reply: ReplyTarget = {

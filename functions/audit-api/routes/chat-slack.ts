@@ -22,7 +22,8 @@ export async function slackCommand(
   const allowed = allowList(deps.env.IMAGEGW_CHAT_USERS);
   if (allowed && !allowed.includes(user)) return ephemeral('You are not allowed to run audit commands.');
   const responseUrl = form.get('response_url') ?? '';
-  if (!replyUrlAllowed(responseUrl, SLACK_REPLY_HOSTS, '/')) {
+  const audit = await getAudit();
+  if (!replyUrlAllowed(responseUrl, SLACK_REPLY_HOSTS, '/', audit.config.chatAllowLoopback)) {
     return jsonResponse(400, { error: 'response_url is not a Slack URL' });
   }
   const text = await answerCommand(
@@ -31,7 +32,7 @@ export async function slackCommand(
       caller: `slack:${team}:${user}`,
       reply: { service: 'slack', url: responseUrl },
     },
-    await getAudit(),
+    audit,
     context,
     deps,
   );
