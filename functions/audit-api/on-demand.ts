@@ -7,7 +7,7 @@ import { newRunId } from '../../shared/audit/report';
 import { type CallerBudget, DEFAULT_CALLER_BUDGET, spendCallerBudget } from '../../shared/chat/guards';
 import { CHAT_JOB_KIND, type ChatJob } from '../../shared/chat/job';
 import type { ReplyTarget } from '../../shared/chat/reply';
-import { type Credentials, checkEndpointUrl, type Env } from '../../shared/config';
+import type { Credentials, Env } from '../../shared/config';
 import type { FcContext } from '../../shared/fc/events';
 import { type AsyncInvoker, loadFc2Invoker, type WorkerAddress } from '../../shared/fc/invoker';
 import { acquireLease } from '../../shared/state/lease';

@@ -174,7 +174,11 @@ describe('toPlainJson', () => {
     nested.safe = { _isBigNumber: true, toFixed: () => '9007199254740991' };
     nested.list = [Object.assign(Object.create(null) as object, { a: 1 })];
     const plain = toPlainJson(nested) as Record<string, unknown>;
-    expect(plain).toStrictEqual({ big: 12345678901234567890, safe: 9007199254740991, list: [{ a: 1 }] });
+    expect(plain).toStrictEqual({
+      big: Number('12345678901234567890'),
+      safe: 9007199254740991,
+      list: [{ a: 1 }],
+    });
     expect(Object.getPrototypeOf(plain)).toBe(Object.prototype);
   });
 });

@@ -55,6 +55,7 @@ async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'fanout-e2e-'));
   writeFileSync(
     join(dir, 'channels.yaml'),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the channels file's own ${VAR} references
     'channels:\n  - { name: hooks, type: webhook, url: "${HOOK_URL}", secret: "${HOOK_SECRET}" }\n',
   );
   const env: Record<string, string> = {

@@ -56,7 +56,7 @@ beforeAll(async () => {
     describe: {
       RequestId: 'R-evil',
       Imagegw: {
-        ...(fleet[0]?.describe as { Imagegw: Record<string, unknown> }).Imagegw,
+        ...((fleet[0]?.describe ?? {}) as { Imagegw: Record<string, unknown> }).Imagegw,
         DefaultImageLocation:
           '<!channel> <https://evil.example/renew|Click to renew>\n• [info] ehpc-hz-0001 all.clear: fine',
       },
