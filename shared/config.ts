@@ -203,6 +203,8 @@ export interface FunctionConfig {
   chatAllowLoopback: boolean;
   /** Set when IMAGEGW_WORKER_FUNCTION is: runs listing more than `shardSize` clusters fan out. */
   fanOut?: FanOutConfig;
+  /** Why fan-out was asked for but is off (no shared state): the runs' notices say so. */
+  fanOutOff?: string;
 }
 
 export interface FanOutConfig {
@@ -332,7 +334,10 @@ const QUALIFIER = /^[A-Za-z0-9_-]{1,128}$/;
 const MAX_SHARD_SIZE = 1000;
 const DEFAULT_SHARD_SIZE = 200;
 
-function fanOutConfig(vars: z.infer<typeof functionEnvSchema>): { fanOut?: FanOutConfig } {
+function fanOutConfig(vars: z.infer<typeof functionEnvSchema>): {
+  fanOut?: FanOutConfig;
+  fanOutOff?: string;
+} {
   const functionName = vars.IMAGEGW_WORKER_FUNCTION?.trim();
   if (!functionName) {
     for (const name of [
@@ -361,10 +366,14 @@ function fanOutConfig(vars: z.infer<typeof functionEnvSchema>): { fanOut?: FanOu
       `IMAGEGW_SHARD_SIZE: at most ${MAX_SHARD_SIZE} (one shard travels in one FC event)`,
     );
   // Workers run on other instances: a store in one instance's /tmp would never see their shards.
-  if (!vars.IMAGEGW_STATE_OSS_BUCKET?.trim() && !vars.IMAGEGW_STATE_DIR?.trim())
-    throw new ConfigError(
-      'IMAGEGW_WORKER_FUNCTION needs state that every instance shares: set IMAGEGW_STATE_OSS_BUCKET (or IMAGEGW_STATE_DIR on a shared NAS mount)',
-    );
+  // Then the run is audited in one invocation, and says why in its notices, rather than fail every
+  // night for a setting that only matters to large fleets.
+  if (!vars.IMAGEGW_STATE_OSS_BUCKET?.trim() && !vars.IMAGEGW_STATE_DIR?.trim()) {
+    return {
+      fanOutOff:
+        'fan-out is off: IMAGEGW_WORKER_FUNCTION needs state that every instance shares; set IMAGEGW_STATE_OSS_BUCKET (or IMAGEGW_STATE_DIR on a shared NAS mount)',
+    };
+  }
   const endpoint = vars.IMAGEGW_FC_ENDPOINT?.trim();
   return {
     fanOut: {

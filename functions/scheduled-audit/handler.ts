@@ -65,7 +65,11 @@ export function createHandler(deps: ScheduledAuditDeps) {
     const listing = await staged.list();
     if (!fanOutConfig || listing.targets.length <= fanOutConfig.shardSize) {
       // Per-cluster failures are in the result, not thrown: a throw would make FC re-run the audit.
-      const report = await staged.finish(listing, startedAt);
+      const finished = await staged.finish(listing, startedAt);
+      const fanOutOff = audit.config.fanOutOff;
+      const report = fanOutOff ? { ...finished, notices: [...finished.notices, fanOutOff] } : finished;
+      if (fanOutOff)
+        console.warn(JSON.stringify({ level: 'warn', event: 'audit.fan-out-off', reason: fanOutOff }));
       return withRecovered(await deliverRun(report, audit, delivery, invocation));
     }
     if (!context.accountId || !context.region) {

@@ -84,3 +84,36 @@ describe('state location from the environment', () => {
     expect(errorOf({ IMAGEGW_STATE_OSS_BUCKET: 'b-1' })).toMatch(/IMAGEGW_STATE_OSS_REGION is not set/);
   });
 });
+
+describe('fan-out settings', () => {
+  it('turns fan-out off, with the reason, when the state is an instance directory', () => {
+    const config = functionConfig(
+      { ...base, IMAGEGW_WORKER_FUNCTION: 'imagegw-audit-worker' },
+      'cn-hangzhou',
+    );
+    expect(config.fanOut).toBeUndefined();
+    expect(config.fanOutOff).toMatch(/IMAGEGW_STATE_OSS_BUCKET/);
+    const shared = functionConfig(
+      { ...base, IMAGEGW_WORKER_FUNCTION: 'imagegw-audit-worker', IMAGEGW_STATE_OSS_BUCKET: 'team-state' },
+      'cn-hangzhou',
+    );
+    expect(shared.fanOut).toMatchObject({
+      functionName: 'imagegw-audit-worker',
+      shardSize: 200,
+      qualifier: 'LATEST',
+    });
+    expect(shared.fanOutOff).toBeUndefined();
+  });
+
+  it('refuses malformed fan-out settings with the variable named', () => {
+    const withWorker = { IMAGEGW_WORKER_FUNCTION: 'imagegw-audit-worker', IMAGEGW_STATE_DIR: '/mnt/nas' };
+    expect(errorOf({ ...withWorker, IMAGEGW_SHARD_SIZE: '5000' })).toMatch(
+      /^IMAGEGW_SHARD_SIZE: at most 1000/,
+    );
+    expect(errorOf({ ...withWorker, IMAGEGW_WORKER_FUNCTION: 'a$b' })).toMatch(/^IMAGEGW_WORKER_FUNCTION:/);
+    expect(errorOf({ IMAGEGW_SHARD_SIZE: '100' })).toMatch(/IMAGEGW_WORKER_FUNCTION is not/);
+    const leaky = errorOf({ ...withWorker, IMAGEGW_FC_ENDPOINT: 'https://id:topsecret@fc.example.com' });
+    expect(leaky).toMatch(/^IMAGEGW_FC_ENDPOINT:/);
+    expect(leaky).not.toContain('topsecret');
+  });
+});
