@@ -351,6 +351,25 @@ describe('DingTalk outgoing robot', () => {
     expect(chat.dingTalkSessionMessages(session.id)).toHaveLength(1);
   });
 
+  it('runs "audit <id>" as an asynchronous job and posts the result through the session webhook', async () => {
+    const local = freshEnv();
+    setEnv(local);
+    const handler = createHandler({ env: local });
+    const session = chat.addDingTalkSession();
+    const { event } = dingTalkEvent({
+      sessionWebhook: session.url,
+      text: { content: '  audit ehpc-hz-0003' },
+    });
+    const ack = await handler(event, context());
+    expect(ack.statusCode).toBe(200);
+    await fcEmulator.idle();
+    const messages = chat.dingTalkSessionMessages(session.id) as { text: { content: string } }[];
+    expect(messages.map((message) => message.text.content)).toEqual([
+      expect.stringContaining('started (run '),
+      expect.stringContaining('Audit of ehpc-hz-0003: 1 cluster(s)'),
+    ]);
+  });
+
   it('never posts to a sessionWebhook on a foreign host', async () => {
     const handler = createHandler({ env: freshEnv() });
     const { event } = dingTalkEvent({
