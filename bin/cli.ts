@@ -44,7 +44,7 @@ const fleetOptions = {
   endpoint: () =>
     new Option('--endpoint <url>', 'E-HPC endpoint for every region, or region=URL pairs, comma-separated'),
   concurrency: () =>
-    new Option('--concurrency <n>', 'gateway reads in flight at once').argParser(
+    new Option('--concurrency <n>', 'gateway reads in flight at once (default 4)').argParser(
       positiveInt('--concurrency'),
     ),
   qps: () =>
@@ -129,7 +129,9 @@ function program(setExit: (code: number) => void): Command {
 
   cli
     .command('demo')
-    .description('audit a sample fleet on the embedded E-HPC emulator and show the webhook summary')
+    .description(
+      'audit a sample fleet on the embedded E-HPC emulator, deliver the digest to a DingTalk robot emulator and show the webhook summary',
+    )
     .option('--policy <file>', 'policy file (default: examples/policy.yaml)')
     .addOption(new Option('--format <format>', 'report format').choices(['json', 'table']))
     .option('--debug', 'print stack traces of errors')

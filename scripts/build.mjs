@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -116,3 +116,6 @@ if (status !== 0) {
   process.stderr.write('build: the policy deployed with the functions is invalid (see above)\n');
   process.exit(status);
 }
+process.stderr.write(
+  `build: dist/ ready; the functions deploy with ${relative(root, policyFile)}${channelsFile ? ` and ${relative(root, channelsFile)}` : ''}\n`,
+);

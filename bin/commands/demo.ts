@@ -77,7 +77,10 @@ export async function demoCommand(options: Omit<ReportOptions, 'failOn'>): Promi
     await emitReport(report, { ...options, failOn: 'low', ...(options.format ? {} : { format: 'table' }) });
     const delivery = await postRunSummary(sink.url, report);
     const listCalls = emulator.requests.filter((request) => request.action === 'ListClusters').length;
-    const out = (text: string) => process.stdout.write(`${text}\n`);
+    // The story of the demo follows a table on stdout; after a machine-readable report it goes to
+    // stderr, so `demo --format json | jq` gets the report alone.
+    const tableOnStdout = (options.format ?? 'table') === 'table';
+    const out = (text: string) => (tableOnStdout ? process.stdout : process.stderr).write(`${text}\n`);
     out('');
     out(
       `The E-HPC emulator served ${emulator.requests.length} signed requests (${listCalls} ListClusters pages).`,
@@ -89,6 +92,15 @@ export async function demoCommand(options: Omit<ReportOptions, 'failOn'>): Promi
       `\nRun summary delivered to the local webhook sink (${sink.url}): ${delivery.delivered ? 'yes' : delivery.error}`,
     );
     for (const post of sink.received) out(JSON.stringify(JSON.parse(post.body), null, 2));
+    out(
+      [
+        '',
+        'The run is INCOMPLETE on purpose: ehpc-hz-Broken01 answers with an agent error, and an audit that',
+        'could not read a cluster never calls it compliant (run and check exit 3 for that; the demo exits 0).',
+        'Next: check saved configurations offline, with no account:',
+        '  npx imagegw-audit check --policy examples/policy.yaml examples/policy-tests/configs/*.json',
+      ].join('\n'),
+    );
     return 0;
   } finally {
     await Promise.all([

@@ -24,7 +24,10 @@ describe('imagegw-audit demo (what npm start runs)', () => {
     const [, pages] = /\((\d+) ListClusters pages\)/.exec(result.stdout) ?? [];
     expect(Number(pages)).toBeGreaterThan(2);
 
-    const summaryText = result.stdout.slice(result.stdout.indexOf('\n{'));
+    const summaryText = result.stdout.slice(
+      result.stdout.indexOf('\n{'),
+      result.stdout.indexOf('\n\nThe run is INCOMPLETE'),
+    );
     const summary = JSON.parse(summaryText) as {
       runId: string;
       complete: boolean;
@@ -42,5 +45,14 @@ describe('imagegw-audit demo (what npm start runs)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('"value": "https://robot:***@registry.cn-hangzhou.cr.aliyuncs.com"');
     expect(result.stdout).not.toContain('demo-password-123');
+    expect(result.stderr).not.toContain('demo-password-123');
+  });
+
+  it('prints only the report on stdout with --format json, the demo story on stderr', async () => {
+    const result = await runCli(['demo', '--format', 'json']);
+    const report = JSON.parse(result.stdout) as { summary: { clusters: number } };
+    expect(report.summary.clusters).toBe(14);
+    expect(result.stderr).toContain('The DingTalk robot emulator accepted 1 signed message(s)');
+    expect(result.stderr).toContain('Next: check saved configurations offline');
   });
 });

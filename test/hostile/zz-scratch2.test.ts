@@ -1,0 +1,51 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'vitest';
+import { createHandler as api } from '../../functions/audit-api/index';
+import { createHandler as worker } from '../../functions/audit-worker/index';
+import { createHandler as sched } from '../../functions/scheduled-audit/index';
+import { generateFleet } from '../emulator/ehpc/fleet';
+import { startEhpcEmulator } from '../emulator/ehpc/server';
+import { REPO } from '../helpers/cli';
+import { fcContext } from '../helpers/fc';
+
+const ROLE = { accessKeyId: 'STS.hostileRole0001', accessKeySecret: 'hostile-secret', securityToken: 'hostile-token' };
+it('scratch', async () => {
+  const emu = await startEhpcEmulator({ regions: { 'cn-hangzhou': generateFleet('cn-hangzhou', 3) }, credentials: [ROLE] });
+  const state = mkdtempSync(join(tmpdir(), 'hostile-'));
+  const env = { IMAGEGW_REGIONS: 'cn-hangzhou', IMAGEGW_ENDPOINT: emu.endpoints['cn-hangzhou'] ?? '', IMAGEGW_POLICY_FILE: join(REPO, 'examples', 'policy.yaml'), IMAGEGW_STATE_DIR: state, IMAGEGW_API_TOKENS: 'tok' };
+  const fetches: string[] = [];
+  const fakeFetch = (async (url: string | URL | Request) => { fetches.push(String(url)); return new Response('{"errcode":0}'); }) as typeof fetch;
+  const show = async (name: string, p: Promise<unknown>) => {
+    try { const r = await p; console.log(name, 'RESOLVED', JSON.stringify(r).slice(0, 300)); } catch (e) { console.log(name, 'REJECTED', (e as Error).constructor.name, JSON.stringify((e as Error).message).slice(0, 300)); }
+  };
+  const w = worker({ env });
+  await show('w-garbage', w(Buffer.from([0xff, 0xfe, 0]), fcContext(ROLE)));
+  await show('w-dotdot', w(Buffer.from(JSON.stringify({ kind: 'imagegw-audit.shard', runId: '..', shard: 0, shardCount: 1, targets: [{ clusterId: 'ehpc-hz-0001', region: 'cn-hangzhou' }] })), fcContext(ROLE)));
+  await show('w-long', w(Buffer.from(JSON.stringify({ kind: 'imagegw-audit.shard', runId: '😀'.repeat(100), shard: 0, shardCount: 1, targets: [{ clusterId: 'ehpc-hz-0001', region: 'cn-hangzhou' }] })), fcContext(ROLE)));
+  await show('w-nlkey', w(Buffer.from(JSON.stringify({ kind: 'imagegw-audit.shard', runId: 'r', shard: 0, shardCount: 1, targets: [{ clusterId: 'ehpc-hz-0001', region: 'cn-hangzhou', 'a\nb': 1 }] })), fcContext(ROLE)));
+  await show('w-bigshard', w(Buffer.from(JSON.stringify({ kind: 'imagegw-audit.shard', runId: 'r', shard: 1e300, shardCount: 1e308, targets: [{ clusterId: 'ehpc-hz-0001', region: 'cn-hangzhou' }] })), fcContext(ROLE)));
+  await show('w-shard-huge-int', w(Buffer.from(JSON.stringify({ kind: 'imagegw-audit.shard', runId: 'r', shard: 9007199254740990, shardCount: 9007199254740991, targets: [{ clusterId: 'ehpc-hz-0001', region: 'cn-hangzhou' }] })), fcContext(ROLE)));
+  await show('w-string', w('{"kind":1}' as unknown as Buffer, fcContext(ROLE)));
+  await show('w-undefined', w(undefined as unknown as Buffer, fcContext(ROLE)));
+  const s = sched({ env });
+  await show('s-garbage', s(Buffer.from('null'), fcContext(ROLE)));
+  await show('s-arr', s(Buffer.from('[]'), fcContext(ROLE)));
+  await show('s-badtime', s(Buffer.from(JSON.stringify({ triggerTime: '9999-99-99T00:00:00Z', triggerName: 'x' })), fcContext(ROLE)));
+  await show('s-y0', s(Buffer.from(JSON.stringify({ triggerTime: '0000-01-01T00:00:00Z', triggerName: '../../x' })), fcContext(ROLE)));
+  await show('s-feb30', s(Buffer.from(JSON.stringify({ triggerTime: '2026-02-30T00:00:00Z', triggerName: 'x' })), fcContext(ROLE)));
+  await show('s-nlname', s(Buffer.from(JSON.stringify({ triggerTime: '2026-12-03T02:30:00Z', triggerName: 'a\nb', 'x\ny': 1 })), fcContext(ROLE)));
+  const a = api({ env, fetch: fakeFetch });
+  await show('a-garbage', a(Buffer.from([0xff, 0xfe]), fcContext(ROLE)));
+  await show('a-job-foreign', a(Buffer.from(JSON.stringify({ kind: 'imagegw-audit.chat-job', runId: 'r1', caller: 'x', reply: { service: 'slack', url: 'http://169.254.169.254/latest' } })), fcContext(ROLE)));
+  await show('a-job-bad', a(Buffer.from(JSON.stringify({ kind: 'imagegw-audit.chat-job', runId: 5 })), fcContext(ROLE)));
+  await show('a-job-proto', a(Buffer.from(JSON.stringify({ kind: 'imagegw-audit.chat-job', runId: 'r', caller: 'c', reply: { service: 'slack', url: 'https://hooks.slack.com/x' }, clusterId: 'ehpc-hz-0001\n' })), fcContext(ROLE)));
+  await show('a-http-headers-num', a(Buffer.from(JSON.stringify({ rawPath: '/audit', headers: { 'a\nb': 1 }, requestContext: { http: { method: 'GET' } } })), fcContext(ROLE)));
+  await show('a-http-rawpath', a(Buffer.from(JSON.stringify({ rawPath: '%E0%A4%A', requestContext: { http: { method: 'GET' } } })), fcContext(ROLE)));
+  await show('a-http-b64', a(Buffer.from(JSON.stringify({ rawPath: '/chat/slack', body: '!!!notbase64', isBase64Encoded: 'yes', requestContext: { http: { method: 'POST' } } })), fcContext(ROLE)));
+  await show('a-http-method', a(Buffer.from(JSON.stringify({ rawPath: '/healthz', requestContext: { http: { method: 'get\u0000' } } })), fcContext(ROLE)));
+  await show('a-http-nocred', a(Buffer.from(JSON.stringify({ rawPath: '/audit', headers: { Authorization: 'Bearer tok' }, requestContext: { http: { method: 'GET' } } })), { requestId: 'x' }));
+  console.log(fetches);
+  await emu.close();
+}, 60000);
