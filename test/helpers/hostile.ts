@@ -22,9 +22,10 @@ export function expectOneLine(text: string, what = 'error'): void {
 /** Every line of a (possibly multi-problem) message names the file it is about. */
 export function expectEveryLineNames(message: string, file: string): void {
   for (const line of message.split('\n')) {
-    expect(line.startsWith(`${file}:`), `line does not name ${file}: ${JSON.stringify(line.slice(0, 300))}`).toBe(
-      true,
-    );
+    expect(
+      line.startsWith(`${file}:`),
+      `line does not name ${file}: ${JSON.stringify(line.slice(0, 300))}`,
+    ).toBe(true);
   }
   expect(message).not.toMatch(STACK_FRAME);
 }
@@ -127,9 +128,10 @@ export function expectCleanCliFailure(result: BoundedCliResult, file: string): v
   const lines = result.stderr.replace(/\n$/, '').split('\n');
   expect(lines.length).toBeGreaterThan(0);
   for (const line of lines) {
-    expect(line.startsWith(`imagegw-audit: ${file}`), `stderr line does not name ${file}: ${line.slice(0, 300)}`).toBe(
-      true,
-    );
+    expect(
+      line.startsWith(`imagegw-audit: ${file}`),
+      `stderr line does not name ${file}: ${line.slice(0, 300)}`,
+    ).toBe(true);
     expect(line).not.toMatch(/unexpected error/);
   }
   expect(result.stderr).not.toMatch(STACK_FRAME);

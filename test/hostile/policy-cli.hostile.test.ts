@@ -17,35 +17,56 @@ const write = (name: string, content: string | Buffer) => {
   return path;
 };
 
-const SAVED = write('saved.json', JSON.stringify({ ClusterId: 'ehpc-hz-Saved001', Imagegw: compliantGateway() }));
+const SAVED = write(
+  'saved.json',
+  JSON.stringify({ ClusterId: 'ehpc-hz-Saved001', Imagegw: compliantGateway() }),
+);
 
 const FILES: [string, string][] = [
   ['binary.yaml', write('binary.yaml', Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 131) % 256)))],
   ['invalid UTF-8 JSON', write('invalid-utf8.json', Buffer.from('{"version": 1, "x\xff": true}', 'latin1'))],
-  ['a directory', (() => {
-    const path = join(dir, 'folder.yml');
-    mkdirSync(path);
-    return path;
-  })()],
+  [
+    'a directory',
+    (() => {
+      const path = join(dir, 'folder.yml');
+      mkdirSync(path);
+      return path;
+    })(),
+  ],
   [
     'an alias bomb',
     write(
       'bomb.yaml',
       ['version: 1', 'a: &a [x,x,x,x,x,x,x,x,x,x]']
-        .concat(['b', 'c', 'd', 'e', 'f', 'g'].map((name, i) => `${name}: &${name} [${Array(10).fill(`*${'abcdef'[i]}`).join(',')}]`))
+        .concat(
+          ['b', 'c', 'd', 'e', 'f', 'g'].map(
+            (name, i) => `${name}: &${name} [${Array(10).fill(`*${'abcdef'[i]}`).join(',')}]`,
+          ),
+        )
         .join('\n'),
     ),
   ],
   ['a __proto__ key', write('proto.json', '{"version": 1, "__proto__": {"requireHttps": false}}')],
-  ['every field wrong', write('wrong.yaml', 'version: 1\nregistries: { allow: [1, "https://x"] }\ntransport: { requireHttps: "yes" }\ntimeouts: { pullUpdate: { min: 600 } }\nwaivers: [{ rule: nope, reason: short, expires: 2027-02-30 }]\ncustom: [{ id: custom.x, severity: low, description: d, schema: { pattern: "(?<=x)" } }]\n')],
-  ['a huge file wrong at its end', write('huge.yaml', `version: 1\n# ${'x'.repeat(3_000_000)}\ntransport: { requireHttp: true }\n`)],
+  [
+    'every field wrong',
+    write(
+      'wrong.yaml',
+      'version: 1\nregistries: { allow: [1, "https://x"] }\ntransport: { requireHttps: "yes" }\ntimeouts: { pullUpdate: { min: 600 } }\nwaivers: [{ rule: nope, reason: short, expires: 2027-02-30 }]\ncustom: [{ id: custom.x, severity: low, description: d, schema: { pattern: "(?<=x)" } }]\n',
+    ),
+  ],
+  [
+    'a huge file wrong at its end',
+    write('huge.yaml', `version: 1\n# ${'x'.repeat(3_000_000)}\ntransport: { requireHttp: true }\n`),
+  ],
   ['an odd file name', write('pöl icy ☃ (1).yaml', 'version: 2\n')],
 ];
 
 describe('imagegw-audit policy validate', () => {
   it('refuses every hostile file with exit 2 and one line per problem naming it', async () => {
     const results = await Promise.all(
-      FILES.map(async ([what, file]) => [what, file, await runCliBounded(['policy', 'validate', file])] as const),
+      FILES.map(
+        async ([what, file]) => [what, file, await runCliBounded(['policy', 'validate', file])] as const,
+      ),
     );
     for (const [what, file, result] of results) {
       expect(result.stdout, what).toBe('');
@@ -83,7 +104,17 @@ describe('imagegw-audit check --policy and run --policy', () => {
         what,
         file,
         // An endpoint nothing listens on: the policy must be refused before any call is made.
-        ['run', '--policy', file, '--regions', 'cn-hangzhou', '--endpoint', 'http://127.0.0.1:9', '--format', 'json'],
+        [
+          'run',
+          '--policy',
+          file,
+          '--regions',
+          'cn-hangzhou',
+          '--endpoint',
+          'http://127.0.0.1:9',
+          '--format',
+          'json',
+        ],
       ] as const,
     ]);
     const results = await Promise.all(
