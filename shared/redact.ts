@@ -8,10 +8,15 @@
 
 /** Masks the password (or the whole user info when it has no password) of every URL in `text`. */
 export function maskUrlUserInfo(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^@/\s?#]*)@/gi, (_match, scheme: string, info: string) => {
-    const colon = info.indexOf(':');
-    return `${scheme}${colon >= 0 ? `${info.slice(0, colon)}:***` : '***'}@`;
-  });
+  // A scheme starts only where no scheme character precedes it, and is at most 32 characters:
+  // linear time on text like `a.a.a.…` (an unanchored scheme retried at every dot was quadratic).
+  return text.replace(
+    /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/)([^@/\s?#]*)@/gi,
+    (_match, scheme: string, info: string) => {
+      const colon = info.indexOf(':');
+      return `${scheme}${colon >= 0 ? `${info.slice(0, colon)}:***` : '***'}@`;
+    },
+  );
 }
 
 /**
@@ -33,14 +38,38 @@ export function maskSecretValue(value: string): string {
  * value of every query parameter (`?access_token=***`), since a registry has no other use for one.
  */
 export function maskUrlValue(value: string): string {
-  return maskSecretValue(value).replace(/([?&][^=&#\s]*=)[^&#\s]*/g, '$1***');
+  // A key holds no `?`: a run of `?` is then scanned once, not once per `?`.
+  return maskSecretValue(value).replace(/([?&][^=&#?\s]*=)[^&#\s]*/g, '$1***');
+}
+
+/**
+ * In one whitespace-free token, a URL's query (from the first `?` after `http(s)://`, unless a `#`
+ * comes first) becomes `?[redacted]`. A scan instead of a regex: a token of many `http://`s without
+ * a `?` made the pattern quadratic.
+ */
+function redactUrlQuery(token: string): string {
+  let from = 0;
+  for (;;) {
+    const http = token.indexOf('http', from);
+    if (http === -1) return token;
+    const scheme = /^https?:\/\//.exec(token.slice(http, http + 8));
+    if (!scheme) {
+      from = http + 4;
+      continue;
+    }
+    let index = http + scheme[0].length;
+    while (index < token.length && token[index] !== '?' && token[index] !== '#') index += 1;
+    if (token[index] === '?') return `${token.slice(0, index)}?[redacted]`;
+    if (index >= token.length) return token;
+    from = index + 1;
+  }
 }
 
 /** Removes signed query strings, echoed strings to sign, key ids and URL passwords. */
 export function redactSecrets(text: string): string {
   return maskUrlUserInfo(
     text
-      .replace(/(https?:\/\/[^\s?#]*)\?\S*/g, '$1?[redacted]')
+      .replace(/\S+/g, redactUrlQuery)
       .replace(/(\s\/)\?\S*/g, '$1?[redacted]')
       .replace(/(string to sign is:)\s*\S*/gi, '$1 [redacted]')
       .replace(

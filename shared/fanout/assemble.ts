@@ -60,8 +60,8 @@ export async function tryAssemble(
       );
       continue;
     }
-    clusters.push(...record.result.clusters);
-    findings.push(...record.result.findings);
+    for (const cluster of record.result.clusters) clusters.push(cluster);
+    for (const finding of record.result.findings) findings.push(finding);
     notReached += record.result.notReached;
   }
   const startedAt = new Date(manifest.startedAt);
