@@ -93,3 +93,13 @@ export function replyUrlAllowed(
 
 export const SLACK_REPLY_HOSTS = ['hooks.slack.com'] as const;
 export const DINGTALK_REPLY_HOSTS = ['oapi.dingtalk.com'] as const;
+
+/** The reply URL check for a service's reply target (Slack `response_url`, DingTalk `sessionWebhook`). */
+export function replyTargetAllowed(
+  target: { service: 'slack' | 'dingtalk'; url: string },
+  allowLoopback: boolean,
+): boolean {
+  return target.service === 'slack'
+    ? replyUrlAllowed(target.url, SLACK_REPLY_HOSTS, '/', allowLoopback)
+    : replyUrlAllowed(target.url, DINGTALK_REPLY_HOSTS, '/robot/sendBySession', allowLoopback);
+}

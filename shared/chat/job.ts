@@ -3,7 +3,10 @@
  * acknowledges within the chat service's deadline and hands this event to FC, whose invocation
  * then has the function's whole time budget.
  */
+
 import { z } from 'zod';
+import { EventError } from '../fc/events';
+import { oneLine } from '../text';
 import { CLUSTER_ID } from './commands';
 
 export const CHAT_JOB_KIND = 'imagegw-audit.chat-job';
@@ -38,7 +41,11 @@ export function asChatJob(event: unknown): ChatJob | undefined {
   if (typeof json !== 'object' || json === null || (json as { kind?: unknown }).kind !== CHAT_JOB_KIND)
     return undefined;
   const parsed = chatJobSchema.safeParse(json);
-  if (!parsed.success)
-    throw new Error(`chat job: ${parsed.error.issues[0]?.path.join('.') || 'event'}: invalid`);
+  // An EventError: the handler answers 400 naming the field, not 500.
+  if (!parsed.success) {
+    throw new EventError(
+      `chat job: ${oneLine(parsed.error.issues[0]?.path.join('.') || 'event', 120)}: invalid`,
+    );
+  }
   return parsed.data;
 }

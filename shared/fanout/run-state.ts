@@ -8,10 +8,12 @@
  *   fanout/<run>/assembled            the assembly claim: { by: <worker invocation id>, at }
  *   fanout/<run>/report.json          the assembled report
  */
+
 import { z } from 'zod';
 import type { AuditTarget, FleetListing, TargetsAudit } from '../audit/run';
 import type { Report, RunMode } from '../audit/types';
 import { getJson, keySegment, putJson, StateError, type StateStore } from '../state/store';
+import { oneLine } from '../text';
 
 export interface RunManifest {
   kind: 'imagegw-audit.fanout-manifest';
@@ -50,7 +52,7 @@ export const reportKey = (runId: string) => `${runDir(runId)}/report.json`;
 export async function readManifest(store: StateStore, runId: string): Promise<RunManifest> {
   const manifest = await getJson<RunManifest>(store, manifestKey(runId));
   if (manifest?.kind !== 'imagegw-audit.fanout-manifest' || manifest.runId !== runId) {
-    throw new StateError(`run ${runId} has no fan-out manifest (${manifestKey(runId)})`);
+    throw new StateError(`run ${oneLine(runId, 120)} has no fan-out manifest`);
   }
   return manifest;
 }

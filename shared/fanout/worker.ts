@@ -2,6 +2,7 @@ import { type AuditTarget, type TargetsAudit, unreadResult } from '../audit/run'
 import { EventError } from '../fc/events';
 import type { Policy } from '../policy/policy';
 import type { StateStore } from '../state/store';
+import { oneLine } from '../text';
 import { readManifest, readShard, type ShardEvent, shardEventSchema, writeShard } from './run-state';
 
 /** The worker's event: a Buffer of JSON (FC passes bytes), checked before anything is read. */
@@ -21,7 +22,9 @@ export function parseShardEvent(event: unknown): ShardEvent {
   const parsed = shardEventSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new EventError(`shard event: ${issue?.path.join('.') || 'event'}: ${issue?.message ?? 'invalid'}`);
+    throw new EventError(
+      `shard event: ${oneLine(issue?.path.join('.') || 'event', 120)}: ${oneLine(issue?.message ?? 'invalid')}`,
+    );
   }
   const { runId, shard, shardCount, targets } = parsed.data;
   return {

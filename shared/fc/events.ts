@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, type Credentials } from '../config';
+import { oneLine } from '../text';
 
 /** A request the function cannot serve: a malformed event. Mapped to a clear error, never a crash. */
 export class EventError extends Error {
@@ -47,7 +48,9 @@ function decodeJson(event: unknown, what: string): unknown {
 
 function firstIssue(error: z.ZodError, what: string): EventError {
   const issue = error.issues[0];
-  return new EventError(`${what}: ${issue?.path.join('.') || 'event'}: ${issue?.message ?? 'invalid'}`);
+  return new EventError(
+    `${what}: ${oneLine(issue?.path.join('.') || 'event', 120)}: ${oneLine(issue?.message ?? 'invalid')}`,
+  );
 }
 
 const timerEventSchema = z.object({

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { SEVERITIES } from '../audit/types';
 import type { Env } from '../config';
 import { parsePolicyDuration } from '../policy/duration';
+import { oneLine } from '../text';
 import { CHANNEL_TYPES, type Channel, type ChannelType } from './channel';
 
 /**
@@ -91,10 +92,15 @@ function checkUrl(channel: { name: string; type: ChannelType; url: string }, whe
 export function parseChannels(text: string, file: string, env: Env): ChannelsConfig {
   let data: unknown;
   try {
-    data = parse(text, { uniqueKeys: true, maxAliasCount: 50 });
+    // logLevel 'error': the yaml library's warnings (an unresolved tag) would reach stderr through
+    // process.emitWarning, quoting the file's line, and the value would pass as plain text.
+    data = parse(text, { uniqueKeys: true, maxAliasCount: 50, logLevel: 'error' });
   } catch (error) {
+    const reason = (error as Error).message;
     throw new ChannelsError(
-      `${file}: not valid YAML (${(error as Error).message.split('\n')[0]?.replace(/:$/, '')})`,
+      reason.includes('Maximum call stack size exceeded')
+        ? `${file}: the document is nested too deeply`
+        : `${file}: not valid YAML (${oneLine(reason.split('\n')[0]?.replace(/:$/, '') ?? '', 200)})`,
     );
   }
   const parsed = fileSchema.safeParse(data);
@@ -104,7 +110,9 @@ export function parseChannels(text: string, file: string, env: Env): ChannelsCon
       .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
       .join('')
       .replace(/^\./, '');
-    throw new ChannelsError(`${file}: ${key || 'channels'}: ${issue?.message ?? 'invalid'}`);
+    throw new ChannelsError(
+      `${file}: ${oneLine(key || 'channels', 120)}: ${oneLine(issue?.message ?? 'invalid')}`,
+    );
   }
   const names = new Set<string>();
   const channels = parsed.data.channels.map((entry, index): Channel => {

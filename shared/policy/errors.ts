@@ -1,3 +1,5 @@
+import { oneLine } from '../text';
+
 /** One problem in a policy file, located as precisely as the format allows. */
 export interface PolicyIssue {
   file: string;
@@ -11,7 +13,8 @@ export interface PolicyIssue {
 
 export function formatPolicyIssue(issue: PolicyIssue): string {
   const place = [issue.file, issue.line, issue.column].filter((part) => part !== undefined).join(':');
-  return `${place}: ${issue.key ? `${issue.key}: ` : ''}${issue.message}`;
+  // Keys and messages quote the file's own text: one line each, bounded (shared/text.ts).
+  return `${place}: ${issue.key ? `${oneLine(issue.key, 120)}: ` : ''}${oneLine(issue.message)}`;
 }
 
 /** A policy that cannot be applied; it carries every problem found, never half a policy. */

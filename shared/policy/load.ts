@@ -124,6 +124,18 @@ function forbiddenKeyPath(value: unknown, path: PropertyKey[] = []): PropertyKey
   return undefined;
 }
 
+/** The engine's words for a document nested deeper than the parser's stack. */
+const tooDeep = (message: string) => message.includes('Maximum call stack size exceeded');
+
+/** Line and column of a JSON.parse failure, from the position V8 reports (when it does). */
+function jsonErrorPlace(text: string, error: unknown): { line?: number; column?: number } {
+  const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+  if (position === undefined) return {};
+  const before = text.replace(/^\uFEFF/, '').slice(0, Number(position));
+  const lines = before.split('\n');
+  return { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
+}
+
 /** Parses and validates policy text. `file` names the source in every error. */
 export function parsePolicy(text: string, file: string): Policy {
   if (file.toLowerCase().endsWith('.json')) {
@@ -132,19 +144,29 @@ export function parsePolicy(text: string, file: string): Policy {
     try {
       JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch (error) {
-      throw new PolicyError([{ file, message: `not JSON: ${(error as Error).message}` }]);
+      // V8's message quotes the file's text around the error; only the position is given back.
+      throw new PolicyError([{ file, ...jsonErrorPlace(text, error), message: 'not valid JSON' }]);
     }
   }
   const lineCounter = new LineCounter();
   // JSON is parsed by the YAML 1.2 parser too: JSON is a subset of it, and this gives JSON files
   // the same line and column reporting. Duplicate keys are an error in both.
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  // logLevel 'error': the yaml library's warnings (unresolved tags, collection keys) would go to
+  // stderr through process.emitWarning, unattributed; the schema refuses such values anyway.
+  const document = parseDocument(text, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: true,
+    logLevel: 'error',
+  });
   const yamlIssues: PolicyIssue[] = document.errors.map((error) => {
     const position = error.linePos?.[0];
     return {
       file,
       ...(position ? { line: position.line, column: position.col } : {}),
-      message: yamlMessage(error.code, error.message),
+      message: tooDeep(error.message)
+        ? 'the document is nested too deeply'
+        : yamlMessage(error.code, error.message),
     };
   });
   // A duplicate key still leaves a readable document: go on, so every other problem is reported
@@ -155,7 +177,15 @@ export function parsePolicy(text: string, file: string): Policy {
     // A bounded alias count: a "billion laughs" document is refused instead of expanded.
     data = document.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    throw new PolicyError([{ file, message: `cannot be read: ${(error as Error).message.split('\n')[0]}` }]);
+    const reason = (error as Error).message;
+    throw new PolicyError([
+      {
+        file,
+        message: tooDeep(reason)
+          ? 'the document is nested too deeply'
+          : `cannot be read: ${reason.split('\n')[0]}`,
+      },
+    ]);
   }
   if (data === null || data === undefined)
     throw new PolicyError([{ file, message: 'the policy is empty; it needs at least "version: 1"' }]);

@@ -16,8 +16,10 @@ export class FileStateStore implements StateStore {
   }
 
   async get(key: string): Promise<string | undefined> {
+    // Outside the try: an invalid key is refused with its own reason, not as an unreadable file.
+    const path = this.path(key);
     try {
-      return await readFile(this.path(key), 'utf8');
+      return await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new StateError(`cannot read state ${key}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);

@@ -22,7 +22,9 @@ const SEGMENT = /^[A-Za-z0-9._-]+$/;
 export function checkKey(key: string): string {
   const segments = key.split('/');
   if (segments.some((segment) => !SEGMENT.test(segment) || segment === '.' || segment === '..')) {
-    throw new StateError(`invalid state key "${key}"`);
+    throw new StateError(
+      `invalid state key ${JSON.stringify(key.length > 200 ? `${key.slice(0, 200)}…` : key)}`,
+    );
   }
   return key;
 }

@@ -337,8 +337,7 @@ describe('audit-worker', () => {
     }
   });
 
-  // BUG: a shard event whose runId is ".." or "." is refused with "cannot read state fanout/../shards/0000.json: error": FileStateStore.get swallows checkKey's "invalid state key" and says neither that the run id is invalid nor why.
-  it.fails('refuses the run ids "." and ".." saying the run id is invalid', async () => {
+  it('refuses the run ids "." and ".." saying the run id is invalid', async () => {
     const invoke = handler();
     for (const runId of ['..', '.']) {
       const outcome = await settle(() => invoke(shardEvent(runId), fcContext(ROLE)), BOUND_MS);
@@ -347,15 +346,13 @@ describe('audit-worker', () => {
     }
   });
 
-  // BUG: a well-formed shard event for a run with no manifest is refused with the run id quoted raw ("run line\nbreak has no fan-out manifest (…)"), so a line break in the runId makes the rejection two lines.
-  it.fails('rejects a shard of an unknown run whose id holds a line break in one line', async () => {
+  it('rejects a shard of an unknown run whose id holds a line break in one line', async () => {
     const outcome = await settle(() => handler()(shardEvent('line\nbreak'), fcContext(ROLE)), BOUND_MS);
     expect(outcome.ok).toBe(false);
     if (!outcome.ok) expectCleanRejection(outcome.error);
   });
 
-  // BUG: zod quotes an unrecognised key raw ('Unrecognized key: "a\nb"'), so a shard event with a line break in an extra key is rejected with a two-line error (the HTTP event's 400 body and the channels file's error have the same flaw).
-  it.fails('rejects a shard event with a line break in an unknown key in one line', async () => {
+  it('rejects a shard event with a line break in an unknown key in one line', async () => {
     const outcome = await settle(
       () => handler()(shardEvent('run', { targets: [{ ...target, 'evil\nkey': 1 }] }), fcContext(ROLE)),
       BOUND_MS,
@@ -598,8 +595,7 @@ describe('audit-api', () => {
     expectStateConfined(roots.api);
   }, 60_000);
 
-  // BUG: a chat-job event of the wrong shape ({"kind":"imagegw-audit.chat-job","runId":5}) is answered 500 "internal error": asChatJob throws a plain Error ("chat job: runId: invalid"), not an EventError, so the caller never learns which field is wrong.
-  it.fails('answers a malformed chat job 400 naming the field', async () => {
+  it('answers a malformed chat job 400 naming the field', async () => {
     const response = await answer(
       handler(),
       Buffer.from(JSON.stringify({ kind: 'imagegw-audit.chat-job', runId: 5 })),
@@ -608,8 +604,7 @@ describe('audit-api', () => {
     expect((JSON.parse(response.body) as { error: string }).error).toMatch(/runId/);
   });
 
-  // BUG: a chat-job event is trusted whole: its reply.url is only z.string().url(), so an asynchronous invocation with {"reply":{"service":"slack","url":"http://100.100.100.200/latest/meta-data"}} makes the function POST the audit result there (the HTTP routes check reply URLs with replyUrlAllowed; the job does not re-check).
-  it.fails('never posts a chat job result to a URL that is not the chat service', async () => {
+  it('never posts a chat job result to a URL that is not the chat service', async () => {
     const before = fetched.length;
     for (const url of [
       'http://100.100.100.200/latest/meta-data',

@@ -1,4 +1,5 @@
 /** The asynchronous half of a chat command: run the audit, post the result to the reply URL. */
+import { replyTargetAllowed } from '../../../shared/chat/guards';
 import type { ChatJob } from '../../../shared/chat/job';
 import { postReply, reportReplyText } from '../../../shared/chat/reply';
 import type { AuditService } from '../../../shared/fc/audit-service';
@@ -13,6 +14,14 @@ export async function runChatJob(
   context: FcContext,
   options: { fetch?: typeof fetch; nowMs: () => number },
 ): Promise<Record<string, unknown>> {
+  // The event comes from FC, but whoever may invoke the function could shape it: the reply URL is
+  // held to the same hosts as on the HTTP routes, so findings never go anywhere else.
+  if (!replyTargetAllowed(job.reply, audit.config.chatAllowLoopback)) {
+    console.error(
+      `[${context.requestId}] chat job ${job.runId}: reply URL refused (not the ${job.reply.service} service's)`,
+    );
+    return { runId: job.runId, started: false, error: 'reply URL refused' };
+  }
   const credentials = credentialsFromContext(context);
   const store = await openStateStore(audit.config.state, credentials);
   const startedMs = options.nowMs();
