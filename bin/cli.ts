@@ -3,6 +3,7 @@
  * only with --debug); exit statuses: 0 pass, 1 failing findings, 2 bad usage or input,
  * 3 incomplete audit.
  */
+
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, TOOL_VERSION } from '../shared/audit/report';
 import { ConfigError } from '../shared/config';
@@ -14,6 +15,7 @@ import { loadPolicyFile } from '../shared/policy/load';
 import { PolicyTestError } from '../shared/policy-test/cases';
 import { redactSecrets } from '../shared/redact';
 import { StateError } from '../shared/state/store';
+import { oneLine } from '../shared/text';
 import { type CheckOptions, checkCommand } from './commands/check';
 import { demoCommand } from './commands/demo';
 import { policyTestCommand } from './commands/policy-test';
@@ -26,8 +28,10 @@ function withReportOptions(command: Command): Command {
   return command;
 }
 
+/** 1 to 9999, the same bounds as the functions' IMAGEGW_QPS and IMAGEGW_CONCURRENCY. */
 const positiveInt = (name: string) => (value: string) => {
-  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`${name}: "${value}" is not a positive whole number`);
+  if (!/^[1-9]\d{0,3}$/.test(value))
+    throw new UsageError(`${name}: "${oneLine(value, 40)}" is not a whole number from 1 to 9999`);
   return Number(value);
 };
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { StateLocation } from './state/open-store';
+import { oneLine } from './text';
 
 /**
  * The one reader of environment variables. Every entry point passes its own `env` (tests pass
@@ -28,7 +29,7 @@ export function parseRegions(text: string, source: string): string[] {
   if (regions.length === 0) throw new ConfigError(`${source}: give at least one region id, e.g. cn-hangzhou`);
   for (const region of regions) {
     if (!REGION.test(region))
-      throw new ConfigError(`${source}: "${region}" is not a region id (e.g. cn-hangzhou)`);
+      throw new ConfigError(`${source}: "${oneLine(region, 60)}" is not a region id (e.g. cn-hangzhou)`);
   }
   return [...new Set(regions)];
 }

@@ -4,6 +4,7 @@
  * A chat command's audit comes back to this same function as an asynchronous invocation (a chat
  * job event, not an HTTP event), so the command is acknowledged within the chat's deadline.
  */
+
 import { asChatJob } from '../../shared/chat/job';
 import { apiTokensFromEnv, ConfigError } from '../../shared/config';
 import { type HandlerDeps, lazyAuditService } from '../../shared/fc/audit-service';
@@ -17,6 +18,7 @@ import {
 } from '../../shared/fc/events';
 import { PolicyError } from '../../shared/policy/errors';
 import { redactSecrets } from '../../shared/redact';
+import { oneLine } from '../../shared/text';
 import { authorise } from './access';
 import type { InvokerLoader } from './on-demand';
 import { auditRoute, reportRoute } from './routes/audit';
@@ -56,7 +58,7 @@ export function createHandler(deps: AuditApiDeps) {
 
   async function route(request: HttpRequest, context: FcContext): Promise<HttpResponse> {
     const found = ROUTES.get(request.path);
-    if (!found) return jsonResponse(404, { error: `no route ${request.path}` });
+    if (!found) return jsonResponse(404, { error: `no route ${oneLine(request.path, 100)}` });
     if (!found.methods.includes(request.method)) {
       const refused = jsonResponse(405, { error: `${request.method} is not allowed on ${request.path}` });
       return { ...refused, headers: { ...refused.headers, allow: found.methods.join(', ') } };

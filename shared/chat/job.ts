@@ -14,7 +14,8 @@ export const CHAT_JOB_KIND = 'imagegw-audit.chat-job';
 export const chatJobSchema = z
   .object({
     kind: z.literal(CHAT_JOB_KIND),
-    runId: z.string().min(1).max(100),
+    // The route makes it (newRunId): time and hex, nothing a log line or a state key would mind.
+    runId: z.string().regex(/^[A-Za-z0-9:._-]{1,100}$/),
     clusterId: z.string().regex(CLUSTER_ID).optional(),
     caller: z.string().min(1).max(200),
     reply: z

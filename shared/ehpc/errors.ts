@@ -6,6 +6,7 @@
  */
 import { DeadlineReachedError } from '../deadline';
 import { redactSecrets } from '../redact';
+import { oneLine } from '../text';
 import type { EhpcErrorKind } from './port';
 
 export type { EhpcErrorKind } from './port';
@@ -90,14 +91,22 @@ export class EhpcApiError extends Error {
   readonly region: string;
   // `declare`: optional facts that are unknown stay absent instead of becoming own undefined fields.
   /** The API's error code, e.g. `Throttling.User`; only for kind `api`. */
-  declare readonly code?: string;
+  // Not readonly: the client scrubs its own credentials' values out of them (pop-client.ts).
+  declare code?: string;
   declare readonly httpStatus?: number;
-  declare readonly requestId?: string;
+  declare requestId?: string;
   declare readonly clusterId?: string;
   /** How many requests were made before giving up. */
   attempts = 1;
 
-  constructor(init: EhpcApiErrorInit) {
+  constructor(rawInit: EhpcApiErrorInit) {
+    // Code and request id come from the server's body: a hostile or broken endpoint can put
+    // anything there, the signed request path included. Redacted, one line, bounded, like the rest.
+    const init: EhpcApiErrorInit = {
+      ...rawInit,
+      ...(rawInit.code === undefined ? {} : { code: serverText(rawInit.code) }),
+      ...(rawInit.requestId === undefined ? {} : { requestId: serverText(rawInit.requestId) }),
+    };
     const where = init.clusterId === undefined ? init.region : `${init.region}, ${init.clusterId}`;
     const facts = [
       init.code,
@@ -136,6 +145,8 @@ export class EhpcApiError extends Error {
     };
   }
 }
+
+const serverText = (text: string) => oneLine(redactSecrets(text), 100);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;

@@ -185,7 +185,10 @@ export function createEhpcClient(options: EhpcClientOptions): EhpcReader {
         const error = classifyRejection(rejection, context);
         // A gateway message may quote a credential bare, where no pattern would find it.
         const { accessKeyId, accessKeySecret, securityToken } = credentials;
-        error.message = scrubKnownValues(error.message, [securityToken, accessKeySecret, accessKeyId]);
+        const secrets = [securityToken, accessKeySecret, accessKeyId];
+        error.message = scrubKnownValues(error.message, secrets);
+        if (error.code !== undefined) error.code = scrubKnownValues(error.code, secrets);
+        if (error.requestId !== undefined) error.requestId = scrubKnownValues(error.requestId, secrets);
         return error;
       },
     );

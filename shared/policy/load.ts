@@ -110,6 +110,16 @@ function yamlMessage(code: string, message: string): string {
   return first.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
 }
 
+/** Whether an object or array contains itself, at any depth. */
+function isCyclic(value: unknown, ancestors: Set<object> = new Set()): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
+  for (const inner of Object.values(value)) if (isCyclic(inner, ancestors)) return true;
+  ancestors.delete(value);
+  return false;
+}
+
 /** `__proto__` and friends as keys: never a policy key or rule id, and unsafe in plain objects. */
 function forbiddenKeyPath(value: unknown, path: PropertyKey[] = []): PropertyKey[] | undefined {
   if (value === null || typeof value !== 'object') return undefined;
@@ -189,6 +199,13 @@ export function parsePolicy(text: string, file: string): Policy {
   }
   if (data === null || data === undefined)
     throw new PolicyError([{ file, message: 'the policy is empty; it needs at least "version: 1"' }]);
+  // An alias inside its own anchor (`a: &a [*a]`) makes the data a cycle, which no policy is and
+  // which every walk below would follow forever.
+  if (isCyclic(data)) {
+    throw new PolicyError([
+      { file, message: 'an alias refers to its own anchor (a cycle): write the value out' },
+    ]);
+  }
   const forbidden = forbiddenKeyPath(data);
   if (forbidden) {
     throw new PolicyError([

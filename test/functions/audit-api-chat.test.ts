@@ -370,6 +370,16 @@ describe('DingTalk outgoing robot', () => {
     ]);
   });
 
+  it('answers a text message without text 400', async () => {
+    const handler = createHandler({ env: freshEnv() });
+    const session = chat.addDingTalkSession();
+    const { event } = dingTalkEvent({ sessionWebhook: session.url, text: undefined });
+    const response = await handler(event, context());
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).error).toContain('text.content');
+    expect(chat.dingTalkSessionMessages(session.id)).toEqual([]);
+  });
+
   it('never posts to a sessionWebhook on a foreign host', async () => {
     const handler = createHandler({ env: freshEnv() });
     const { event } = dingTalkEvent({

@@ -71,6 +71,9 @@ export async function dingTalkCommand(
   ) {
     return jsonResponse(400, { error: 'sessionWebhook is not a DingTalk session URL' });
   }
+  if ((message.msgtype === undefined || message.msgtype === 'text') && message.text === undefined) {
+    return jsonResponse(400, { error: 'body: text.content is missing' });
+  }
   const reply: ReplyTarget = {
     service: 'dingtalk',
     url: message.sessionWebhook,
