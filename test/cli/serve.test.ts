@@ -435,7 +435,7 @@ describe('imagegw-audit serve: bad options', () => {
   it.each([
     [['--port', '70000'], /--port: "70000" is not a port number/],
     [['--port', 'abc'], /--port: "abc" is not a port number/],
-    [['--regions', 'cn-hangzhou', '--qps', '0'], /--qps: "0" is not a positive whole number/],
+    [['--regions', 'cn-hangzhou', '--qps', '0'], /--qps: "0" is not a whole number from 1 to 9999/],
     [['--regions', 'Hangzhou'], /--regions: "Hangzhou" is not a region id/],
     [['--regions', 'cn-hangzhou', '--endpoint', 'ftp://x'], /--endpoint: not an http\(s\) URL/],
     [['--regions', 'cn-hangzhou', '--policy', '/nonexistent/policy.yaml'], /policy/],

@@ -555,7 +555,7 @@ describe('audit-api', () => {
     expect(CLUSTER_ID.source).toBe('^ehpc-[a-z0-9]+-[A-Za-z0-9]{1,64}$');
   }, 60_000);
 
-  it('runs chat jobs with hostile run ids and callers, posting only to the reply URL', async () => {
+  it('runs chat jobs with hostile callers, refuses hostile run ids (400), and posts only to the reply URL', async () => {
     const invoke = handler();
     const before = fetched.length;
     await fc.assert(
@@ -578,7 +578,8 @@ describe('audit-api', () => {
             }),
           );
           const response = await answer(invoke, event);
-          expect(response.statusCode).toBe(200);
+          // Run ids are made by the route (time and hex): anything else is refused, never run.
+          expect(response.statusCode).toBe(/^[A-Za-z0-9:._-]{1,100}$/.test(runId) ? 200 : 400);
         },
       ),
       { numRuns: 20 },
