@@ -24,10 +24,3 @@ export async function openStateStore(location: StateLocation, credentials: Crede
     ...(location.endpoint === undefined ? {} : { endpoint: location.endpoint }),
   });
 }
-
-/** How a location reads in logs and docs: never a credential, only where the state is. */
-export function describeStateLocation(location: StateLocation): string {
-  return location.kind === 'file'
-    ? `directory ${location.dir}`
-    : `oss://${location.bucket}/${location.prefix} (${location.region})`;
-}

@@ -5,7 +5,7 @@
  * own session host.
  */
 import { z } from 'zod';
-import { DINGTALK_REPLY_HOSTS, firstSighting, replyUrlAllowed } from '../../../shared/chat/guards';
+import { firstSighting, replyTargetAllowed } from '../../../shared/chat/guards';
 import { postReply, type ReplyTarget } from '../../../shared/chat/reply';
 import { DINGTALK_SIGNATURE_WINDOW_MS, verifyDingTalk } from '../../../shared/chat/verify';
 import type { AuditService } from '../../../shared/fc/audit-service';
@@ -62,12 +62,7 @@ export async function dingTalkCommand(
     return jsonResponse(403, { error: 'the message is not from this organisation' });
   }
   if (
-    !replyUrlAllowed(
-      message.sessionWebhook,
-      DINGTALK_REPLY_HOSTS,
-      '/robot/sendBySession',
-      audit.config.chatAllowLoopback,
-    )
+    !replyTargetAllowed({ service: 'dingtalk', url: message.sessionWebhook }, audit.config.chatAllowLoopback)
   ) {
     return jsonResponse(400, { error: 'sessionWebhook is not a DingTalk session URL' });
   }

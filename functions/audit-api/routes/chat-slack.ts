@@ -1,5 +1,5 @@
 /** `POST /chat/slack`: a Slack slash command (spec/chat-protocols.md §9). */
-import { replyUrlAllowed, SLACK_REPLY_HOSTS } from '../../../shared/chat/guards';
+import { replyTargetAllowed } from '../../../shared/chat/guards';
 import { verifySlack } from '../../../shared/chat/verify';
 import type { AuditService } from '../../../shared/fc/audit-service';
 import { type FcContext, type HttpRequest, type HttpResponse, jsonResponse } from '../../../shared/fc/events';
@@ -23,7 +23,7 @@ export async function slackCommand(
   if (allowed && !allowed.includes(user)) return ephemeral('You are not allowed to run audit commands.');
   const responseUrl = form.get('response_url') ?? '';
   const audit = await getAudit();
-  if (!replyUrlAllowed(responseUrl, SLACK_REPLY_HOSTS, '/', audit.config.chatAllowLoopback)) {
+  if (!replyTargetAllowed({ service: 'slack', url: responseUrl }, audit.config.chatAllowLoopback)) {
     return jsonResponse(400, { error: 'response_url is not a Slack URL' });
   }
   const text = await answerCommand(
