@@ -57,6 +57,10 @@ const reference = (name: string) => `\${${name}}`;
 /** The example policy reads every secret-bearing field (inline MongoDB credentials, registries). */
 const POLICY = join(REPO, 'examples', 'policy.yaml');
 
+/** `imagegw-audit run --format json` on one emulated region, with the planted environment. */
+const runJsonAudit = (endpoint: string) =>
+  runCli(['run', '--regions', 'cn-hangzhou', '--endpoint', endpoint, '--format', 'json'], ENV);
+
 describe('the scanner', () => {
   it('finds each planted secret in each form it may take, and passes masked and redacted text', () => {
     for (const secret of ALL_PLANTED) {
@@ -357,18 +361,7 @@ describe('known leaks', () => {
         credentials: [PLANTED_CREDENTIALS],
       }),
     );
-    const result = await runCli(
-      [
-        'run',
-        '--regions',
-        'cn-hangzhou',
-        '--endpoint',
-        ehpc.endpoints['cn-hangzhou'] ?? '',
-        '--format',
-        'json',
-      ],
-      ENV,
-    );
+    const result = await runJsonAudit(ehpc.endpoints['cn-hangzhou'] ?? '');
     const report = JSON.parse(result.stdout) as Report;
     expect(report.clusters[0]?.error?.code).toBe('InvalidSecurityToken.Expired');
     expectNoSecrets('report', result.stdout, [PLANTED.securityToken]);
@@ -405,18 +398,7 @@ describe('known leaks', () => {
         credentials: [PLANTED_CREDENTIALS],
       }),
     );
-    const result = await runCli(
-      [
-        'run',
-        '--regions',
-        'cn-hangzhou',
-        '--endpoint',
-        ehpc.endpoints['cn-hangzhou'] ?? '',
-        '--format',
-        'json',
-      ],
-      ENV,
-    );
+    const result = await runJsonAudit(ehpc.endpoints['cn-hangzhou'] ?? '');
     const report = JSON.parse(result.stdout) as Report;
     expect(report.findings.map((finding) => `${finding.ruleId}@${finding.field}`)).toContain(
       'config.invalid@MongoDBURI',
